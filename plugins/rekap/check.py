@@ -1,0 +1,39 @@
+"""One file from path to verdict: read it, then run the row-level GX rules on it.
+
+``check_files`` is what both ``rekap validate`` and the intake use, so a district that
+checks its file before submitting gets exactly the verdict the pipeline will give.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from rekap.model import Report
+from rekap.reader import read_report
+from rekap.registry import Registry
+from rekap.validation import RuleResult, validate_reports
+from rekap.workbook import Limits
+
+
+def check_files(
+    paths_and_folders: list[tuple[Path, str | None]],
+    registry: Registry,
+    now: datetime | None = None,
+    limits: Limits | None = None,
+) -> tuple[list[Report], list[RuleResult]]:
+    """Read every file, then validate all accepted ones together (one GX run per kind)."""
+    reports = [read_report(path, registry, now, folder, limits) for path, folder in paths_and_folders]
+    results = validate_reports(reports) if any(r.rejection is None for r in reports) else []
+    return reports, results
+
+
+def check_file(
+    path: Path,
+    registry: Registry,
+    now: datetime | None = None,
+    folder_district: str | None = None,
+    limits: Limits | None = None,
+) -> Report:
+    reports, _ = check_files([(Path(path), folder_district)], registry, now, limits)
+    return reports[0]

@@ -1,0 +1,234 @@
+"""Row-level rules, evaluated with Great Expectations.
+
+The rules live once, as GX expectation suites in ``expectations/<kind>.json``. Each
+expectation's ``meta`` names the field it is about, the message to the district and
+whether a failing cell counts as not filled. This module only builds the frame GX checks
+(one row per record, with the derived columns the suites refer to), runs the suites for
+many reports at once, and maps GX's unexpected rows back to Excel rows as ``Issue``s.
+
+GX takes seconds to import, so it is imported here, inside functions, never at start-up.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from rekap import cells, vocab
+from rekap.model import Issue, Record, Report
+
+INDEX_COLUMNS = ["__submission", "__row"]
+
+
+def expectations_dir() -> Path:
+    """``expectations/`` of the project; ``REKAP_EXPECTATIONS_DIR`` overrides."""
+    override = os.environ.get("REKAP_EXPECTATIONS_DIR")
+    return Path(override) if override else Path(__file__).resolve().parents[2] / "expectations"
+
+
+@cache
+def load_suite_dict(kind: str) -> dict[str, Any]:
+    path = expectations_dir() / f"{kind}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One expectation's outcome over a batch, for the warehouse's data-quality table."""
+
+    suite: str
+    expectation: str
+    column: str
+    rule: str
+    success: bool
+    element_count: int
+    unexpected_count: int
+
+
+def _canonical(cell_value: Any, text: str | None, readable: bool) -> str | None:
+    """What the readability rules see: the typed value in canonical form, or the raw text."""
+    if text is None:
+        return None
+    if not readable or cell_value is None:
+        return text
+    if isinstance(cell_value, date):
+        return cell_value.isoformat()
+    if isinstance(cell_value, bool):
+        return text
+    if isinstance(cell_value, int):
+        return str(cell_value)
+    if isinstance(cell_value, float):
+        return repr(cell_value)
+    return str(cell_value)
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return None
+    return value
+
+
+def record_frame_rows(report_key: str, report: Report, kind: str) -> list[dict[str, Any]]:
+    """One dict per record: the columns the suite of ``kind`` refers to."""
+    identity = report.identity
+    assert identity is not None
+    last_day = calendar.monthrange(identity.year, identity.month)[1]
+    month_start = date(identity.year, identity.month, 1).isoformat()
+    month_end = date(identity.year, identity.month, last_day).isoformat()
+    rows = []
+    for record in report.records.get(kind, []):
+        row: dict[str, Any] = {
+            "__submission": report_key,
+            "__row": record.row,
+            "__month_start": month_start,
+            "__month_end": month_end,
+            "__members": identity.members,
+        }
+        for field in vocab.SHEET_FIELDS[kind]:
+            cell = record.cells[field.name]
+            row[field.name] = _canonical(cell.value, cell.text, cell.readable)
+            row[f"{field.name}__value"] = _comparable(cell.value) if cell.readable else None
+            if field.type == vocab.TEXT:
+                row[f"__key_{field.name}"] = cells.normalise_key(cell.text) or None
+        rows.append(row)
+    return rows
+
+
+@cache
+def _validation_definition(kind: str):
+    """An ephemeral GX context holding one validation definition per record kind."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    context = _context()
+    suite_dict = load_suite_dict(kind)
+    suite = gx.ExpectationSuite(name=suite_dict["name"], meta=suite_dict.get("meta"))
+    for exp in suite_dict["expectations"]:
+        config = ExpectationConfiguration(type=exp["type"], kwargs=exp["kwargs"], meta=exp.get("meta"))
+        suite.add_expectation(config.to_domain_obj())
+    suite = context.suites.add(suite)
+    asset = context.data_sources.get("rekap").add_dataframe_asset(kind)
+    batch = asset.add_batch_definition_whole_dataframe(kind)
+    return context.validation_definitions.add(gx.ValidationDefinition(name=kind, data=batch, suite=suite))
+
+
+@cache
+def _context():
+    # No usage analytics leave this office's machines.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    # Progress bars would only clutter the Airflow task logs.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.data_sources.add_pandas("rekap")
+    return context
+
+
+def run_suite(
+    kind: str, frame_rows: list[dict[str, Any]]
+) -> tuple[list[RuleResult], list[tuple[dict, list[dict]]]]:
+    """Validate all rows of one kind in one GX call. Returns per-expectation results and,
+    for each failing expectation, its meta and the unexpected rows' index values."""
+    import pandas as pd
+
+    if not frame_rows:
+        return [], []
+    frame = pd.DataFrame(frame_rows)
+    result = _validation_definition(kind).run(
+        batch_parameters={"dataframe": frame},
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS},
+    )
+    summaries, failures = [], []
+    for item in result.results:
+        config = item.expectation_config
+        meta = config.meta or {}
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"GX expectation {config.type} on {meta.get('column')} failed to run: "
+                f"{item.exception_info.get('exception_message')}"
+            )
+        unexpected = item.result.get("unexpected_index_list") or []
+        summaries.append(
+            RuleResult(
+                suite=kind,
+                expectation=config.type,
+                column=meta.get("column", ""),
+                rule=meta.get("rule", ""),
+                success=bool(item.success),
+                element_count=int(item.result.get("element_count") or len(frame)),
+                unexpected_count=len(unexpected),
+            )
+        )
+        if unexpected:
+            failures.append((meta, unexpected))
+    return summaries, failures
+
+
+def validate_reports(reports: list[Report]) -> list[RuleResult]:
+    """Attach row-level issues to every accepted report, GX once per record kind for all.
+
+    A cell whose rule says ``invalidates`` is marked unreadable, so it counts as not filled
+    and its value is absent everywhere downstream (not summed, not quorate)."""
+    live = {str(i): r for i, r in enumerate(reports) if r.rejection is None and r.identity is not None}
+    results: list[RuleResult] = []
+    found: dict[str, set[tuple[int, str, str]]] = {key: set() for key in live}
+    for kind in vocab.RECORD_KINDS:
+        rows = [row for key, report in live.items() for row in record_frame_rows(key, report, kind)]
+        summaries, failures = run_suite(kind, rows)
+        results.extend(summaries)
+        by_row = {(key, rec.row): rec for key, rep in live.items() for rec in rep.records.get(kind, [])}
+        for meta, unexpected in failures:
+            for index in unexpected:
+                key, excel_row = str(index["__submission"]), int(index["__row"])
+                record = by_row[(key, excel_row)]
+                if (excel_row, meta["column"], meta["problem"]) in found[key]:
+                    continue
+                found[key].add((excel_row, meta["column"], meta["problem"]))
+                _add_issue(live[key], record, meta)
+    for report in live.values():
+        report.issues.sort(key=_issue_order)
+        report.validated = True
+    return results
+
+
+def _add_issue(report: Report, record: Record, meta: dict) -> None:
+    field_name = meta["column"]
+    cell = record.cells[field_name]
+    if meta.get("invalidates"):
+        # Outside its rule: counts as not filled and is absent everywhere downstream.
+        cell.readable = False
+        cell.value = None
+    label = next(f.label for f in vocab.SHEET_FIELDS[record.kind] if f.name == field_name)
+    report.issues.append(
+        Issue(
+            sheet=record.sheet,
+            row=record.row,
+            column=label,
+            value=cell.text,
+            problem=meta["problem"],
+            rule=meta.get("rule", ""),
+        )
+    )
+
+
+_COLUMN_ORDER = {
+    (vocab.SHEET_NAMES[kind], f.label): (k, i)
+    for k, kind in enumerate(vocab.RECORD_KINDS)
+    for i, f in enumerate(vocab.SHEET_FIELDS[kind])
+}
+
+
+def _issue_order(issue: Issue) -> tuple:
+    """Sheet order of the template, then row, then column order."""
+    sheet, column = _COLUMN_ORDER.get((issue.sheet, issue.column), (9, 99))
+    return (sheet, issue.row, column)
