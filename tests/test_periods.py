@@ -163,15 +163,16 @@ def test_without_catchup_the_first_run_is_the_latest_period_already_due():
     assert timetable.run_after(following) > now  # and it is the latest one due
 
 
-def test_manual_run_covers_the_latest_period_already_due():
+def test_manual_run_covers_the_latest_period_that_has_ended():
     timetable = BimonthlyPeriodTimetable(timezone="Asia/Makassar")
     before = timetable.infer_manual_data_interval(
-        run_after=pendulum.datetime(2026, 3, 6, 5, 59, tz="Asia/Makassar")
+        run_after=pendulum.datetime(2026, 2, 28, 23, 59, tz="Asia/Makassar")
     )
     after = timetable.infer_manual_data_interval(
         run_after=pendulum.datetime(2026, 3, 6, 6, 0, tz="Asia/Makassar")
     )
-    assert before.start == datetime(2025, 11, 1, tzinfo=WITA)  # 2025-B6 still the latest due
+    assert before.start == datetime(2025, 11, 1, tzinfo=WITA)  # 2026-B1 has not ended yet
+    assert before.end == datetime(2026, 1, 1, tzinfo=WITA)  # across the year boundary
     assert after.start == datetime(2026, 1, 1, tzinfo=WITA) and after.end == datetime(2026, 3, 1, tzinfo=WITA)
 
 

@@ -61,9 +61,11 @@ class BimonthlyPeriodTimetable(Timetable):
     # --- the Timetable protocol ------------------------------------------------------------
 
     def infer_manual_data_interval(self, *, run_after: pendulum.DateTime) -> DataInterval:
-        """A manual run covers the latest period already due (an operator re-running "the
-        last consolidation"); the ``period`` parameter picks another one."""
-        return self.interval_of(self.last_due_period(run_after))
+        """A manual run (or ``airflow dags test DAG DATE``) covers the latest period that has
+        ended by ``run_after``, as Airflow's cron data-interval timetable does; the DAG's
+        ``period`` parameter picks any other one."""
+        period = self.period_at(run_after).previous
+        return self.interval_of(period)
 
     def next_dagrun_info(
         self,
