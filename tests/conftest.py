@@ -22,3 +22,58 @@ def banten(registry):
 def now():
     """A fixed "now" after the demo months, so tests do not depend on the calendar."""
     return datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+
+
+# --- warehouses: the same tests run on SQLite and on the real PostgreSQL ------------------
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+POSTGRES_URL = os.environ.get("REKAP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_admin():
+    url = make_url(POSTGRES_URL).set(database="postgres")
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def postgres_available() -> bool:
+    try:
+        with _postgres_admin().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh database on the real PostgreSQL for one test, dropped afterwards. In CI
+    (CI=true) an unreachable PostgreSQL fails the test instead of skipping it."""
+    if not postgres_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable (CI must run the PostgreSQL tests)")
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable")
+    name = f"rekap_t_{uuid.uuid4().hex[:12]}"
+    admin = _postgres_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    from rekap.warehouse import engine_for
+
+    engine_for(url).dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def warehouse_url(request, tmp_path):
+    """Each test using this runs twice: on a SQLite file and on a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    return request.getfixturevalue("postgres_url")

@@ -16,6 +16,7 @@ from rekap import vocab
 from rekap.model import ACCEPTED, REJECTED, STATUS_LABELS, Report
 from rekap.registry import RegistryError, load_registry
 from rekap.settings import Settings, SettingsError
+from rekap.warehouse import WarehouseError
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2
 
@@ -111,6 +112,59 @@ def report_text(report: Report) -> str:
     return "\n".join(lines)
 
 
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from rekap.warehouse import upgrade
+
+    settings = Settings.from_env()
+    applied = upgrade(settings.warehouse_url)
+    print(f"applied: {', '.join(applied)}" if applied else "warehouse is up to date")
+    return EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from rekap.intake import ingest, summary_lines
+
+    settings = Settings.from_env()
+    _ = settings.registry  # a wrong province is named before anything else
+    settings.require_shared_root()
+    summary = ingest(settings)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        print("\n".join(summary_lines(summary)))
+    return EXIT_OK
+
+
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    from rekap.consolidate import consolidate_period
+    from rekap.delivery import deliver_report
+    from rekap.periods import parse_period
+
+    settings = Settings.from_env()
+    _ = settings.registry
+    settings.require_shared_root()
+    try:
+        period = parse_period(args.period)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    result = consolidate_period(settings, period)
+    for line in result.readiness.lines():
+        print(line)
+    print("\n".join(result.score_table()))
+    print(f"laporan komprehensif: {result.report_path}")
+    if result.previous_version:
+        print(f"previous version kept as {result.previous_version}")
+    if args.deliver:
+        print(deliver_report(settings, period.period_id, result.report_path))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from rekap.demo import run_demo
+
+    return run_demo(Path(args.dir))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rekap", description="Bawaslu reporting pipeline")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +180,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--district", help="the district whose folder the file goes to (identity check)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("db", help="warehouse schema")
+    p.add_argument("action", choices=["upgrade"], help="apply pending migrations from sql/migrations")
+    p.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("ingest", help="take ready files from the shared drive's inbox (what the DAG does)")
+    p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "consolidate", help="compute a period's marts and leadership workbook (what the DAG does)"
+    )
+    p.add_argument("--period", required=True, help="consolidation period, e.g. 2026-B1")
+    p.add_argument("--deliver", action="store_true", help="also e-mail it when SMTP is configured")
+    p.set_defaults(func=cmd_consolidate)
+
+    p = sub.add_parser("demo", help="generate a demo shared drive and run the real DAGs on it")
+    p.add_argument("--dir", default="data/demo", help="where the demo lives (wiped first)")
+    p.set_defaults(func=cmd_demo)
     return parser
 
 
@@ -137,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
     try:
         return args.func(args)
-    except (UsageError, SettingsError, RegistryError) as exc:
+    except (UsageError, SettingsError, RegistryError, WarehouseError) as exc:
         print(f"rekap: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

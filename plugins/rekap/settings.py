@@ -28,7 +28,11 @@ NAMES = (
     "REKAP_REPORT_EMAILS",
     "REKAP_OPERATOR_EMAILS",
     "REKAP_SMTP_CONN_ID",
+    "REKAP_SCORE_WEIGHTS",
 )
+# score = 100 × Σ weight × rate, in the order of metrics.md's formula:
+# reporting, on time, pleno compliance, record completeness, documented prevention.
+DEFAULT_SCORE_WEIGHTS = (0.20, 0.10, 0.30, 0.20, 0.20)
 DEFAULT_PROVINCE = "36"  # Banten, the pilot province
 DEFAULT_DATA_DIR = Path("data")
 
@@ -51,6 +55,7 @@ class Settings:
     report_emails: tuple[str, ...] = ()
     operator_emails: tuple[str, ...] = ()
     smtp_conn_id: str = "smtp_default"
+    score_weights: tuple[float, ...] = DEFAULT_SCORE_WEIGHTS
     _registry: list = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -76,6 +81,7 @@ class Settings:
             report_emails=_emails(get("REKAP_REPORT_EMAILS")),
             operator_emails=_emails(get("REKAP_OPERATOR_EMAILS")),
             smtp_conn_id=get("REKAP_SMTP_CONN_ID", "smtp_default"),
+            score_weights=parse_score_weights(get("REKAP_SCORE_WEIGHTS")),
         )
 
     @classmethod
@@ -134,6 +140,22 @@ def _number(name: str, text: str, low: float, high: float) -> float:
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {text}")
     return value
+
+
+def parse_score_weights(text: str | None) -> tuple[float, ...]:
+    """``REKAP_SCORE_WEIGHTS=0.2,0.1,0.3,0.2,0.2``; empty means the default of metrics.md."""
+    if not text or not text.strip():
+        return DEFAULT_SCORE_WEIGHTS
+    try:
+        weights = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        weights = ()
+    if len(weights) != 5 or any(w < 0 for w in weights):
+        raise SettingsError(
+            "REKAP_SCORE_WEIGHTS needs five non-negative numbers: reporting,on_time,pleno,completeness,"
+            f"documented (default 0.2,0.1,0.3,0.2,0.2), not {text!r}"
+        )
+    return weights
 
 
 def _emails(text: str) -> tuple[str, ...]:

@@ -104,7 +104,7 @@ def record_frame_rows(report_key: str, report: Report, kind: str) -> list[dict[s
 
 @cache
 def _validation_definition(kind: str):
-    """An ephemeral GX context holding one validation definition per record kind."""
+    """An ephemeral GX context holding one validation definition per suite."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -135,10 +135,11 @@ def _context():
 
 
 def run_suite(
-    kind: str, frame_rows: list[dict[str, Any]]
+    kind: str, frame_rows: list[dict[str, Any]], index_columns: list[str] = INDEX_COLUMNS
 ) -> tuple[list[RuleResult], list[tuple[dict, list[dict]]]]:
-    """Validate all rows of one kind in one GX call. Returns per-expectation results and,
-    for each failing expectation, its meta and the unexpected rows' index values."""
+    """Validate all rows in one GX call with the suite ``expectations/<kind>.json``. Returns
+    per-expectation results and, for each failing expectation, its meta and the unexpected
+    rows' index values."""
     import pandas as pd
 
     if not frame_rows:
@@ -146,7 +147,7 @@ def run_suite(
     frame = pd.DataFrame(frame_rows)
     result = _validation_definition(kind).run(
         batch_parameters={"dataframe": frame},
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS},
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
     )
     summaries, failures = [], []
     for item in result.results:
