@@ -1,0 +1,232 @@
+"""One consolidation of a two-month period: readiness, data quality, marts, workbook.
+
+``consolidate_period`` is what the ``consolidate_bimonthly`` DAG's main task and
+``rekap consolidate`` both call. Its warehouse writes (data-quality results, both marts,
+the run record) are one transaction, and the workbook is written to a hidden partial file
+first and put in place only after the commit: a run that fails leaves the warehouse and
+``reports/`` as they were.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from rekap import vocab
+from rekap.metrics import ScoreWeights, compute_marts, ensure_calendar
+from rekap.periods import Period
+from rekap.settings import Settings
+from rekap.warehouse import transaction, upgrade
+
+REPORTS = "reports"
+
+
+@dataclass
+class Readiness:
+    period_id: str
+    expected: int  # district-months
+    received: int
+    missing: list[dict[str, Any]] = field(default_factory=list)  # district_code, district_name, year, month
+
+    def lines(self) -> list[str]:
+        head = f"{self.period_id}: {self.received}/{self.expected} laporan bulanan masuk"
+        return [head] + [
+            f"  belum masuk: {m['district_code']} {m['district_name']} {vocab.month_name(m['month'])} {m['year']}"
+            for m in self.missing
+        ]
+
+
+@dataclass
+class ConsolidationResult:
+    period_id: str
+    report_path: Path
+    previous_version: Path | None
+    readiness: Readiness
+    districts: list[dict[str, Any]]
+    province: dict[str, Any]
+
+    def score_table(self) -> list[str]:
+        lines = [f"{'#':>3}  {'kode':4}  {'kab/kota':28} {'skor':>6}  status"]
+        for d in self.districts:
+            lines.append(
+                f"{d['rank']:>3}  {d['district_code']:4}  {d['district_name'][:28]:28} {d['score']:6.1f}  {d['status']}"
+            )
+        return lines
+
+
+def readiness_rows(conn: Connection, settings: Settings, period: Period) -> list[dict[str, Any]]:
+    """One row per registered district and month of the period: is an accepted report in?"""
+    rows = []
+    for d in settings.registry.districts:
+        for year, month in period.months:
+            hit = conn.execute(
+                text(
+                    "SELECT 1 FROM submissions WHERE district_code=:d AND year=:y AND month=:m"
+                    " AND status <> 'rejected'"
+                ),
+                {"d": d.district_code, "y": year, "m": month},
+            ).first()
+            rows.append(
+                {
+                    "district_code": d.district_code,
+                    "district_name": d.district_name,
+                    "year": year,
+                    "month": month,
+                    "received": 1 if hit else 0,
+                }
+            )
+    return rows
+
+
+def check_readiness(settings: Settings, period: Period) -> Readiness:
+    """Which reports of the period are still missing (read-only; never fails for them)."""
+    with transaction(settings.warehouse_url) as conn:
+        rows = readiness_rows(conn, settings, period)
+    missing = [r for r in rows if not r["received"]]
+    return Readiness(period.period_id, len(rows), len(rows) - len(missing), missing)
+
+
+def period_quality(rows: list[dict[str, Any]]):
+    """The period-completeness GX suite over the readiness rows."""
+    from rekap.validation import run_suite
+
+    frame = [{k: r[k] for k in ("district_code", "year", "month", "received")} for r in rows]
+    return run_suite("period_completeness", frame, ["district_code", "year", "month"])
+
+
+def report_path_for(settings: Settings, period: Period) -> Path:
+    from rekap.leadership_workbook import leadership_filename
+
+    return settings.shared_root / REPORTS / leadership_filename(settings.province_code, period.period_id)
+
+
+def consolidate_period(
+    settings: Settings,
+    period: Period,
+    run_id: str | None = None,
+    now: datetime | None = None,
+    weights: ScoreWeights | None = None,
+) -> ConsolidationResult:
+    from rekap.leadership_workbook import keep_previous_version, write_leadership_workbook
+    from rekap.report_data import load_leadership_data
+
+    now = now or datetime.now(UTC)
+    run_id = run_id or f"cli__consolidate__{period.period_id}__{now:%Y%m%dT%H%M%S%f}"
+    weights = weights or ScoreWeights(*settings.score_weights)
+    settings.require_shared_root()
+    upgrade(settings.warehouse_url)
+    final = report_path_for(settings, period)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_name(f".{final.stem}.{os.getpid()}.partial.xlsx")
+    zone = settings.timezone
+    try:
+        with transaction(settings.warehouse_url) as conn:
+            ensure_calendar(conn, period)
+            rows = readiness_rows(conn, settings, period)
+            summaries, _failures = period_quality(rows)
+            for r in summaries:
+                conn.execute(
+                    text(
+                        "INSERT INTO dq_results (run_id, suite, expectation, column_name, rule, scope, success,"
+                        " element_count, unexpected_count, details, checked_at) VALUES (:run, :su, :ex, :c, :ru,"
+                        " :sc, :ok, :n, :u, :de, :t)"
+                    ),
+                    {
+                        "run": run_id,
+                        "su": r.suite,
+                        "ex": r.expectation,
+                        "c": r.column,
+                        "ru": r.rule,
+                        "sc": period.period_id,
+                        "ok": int(r.success),
+                        "n": r.element_count,
+                        "u": r.unexpected_count,
+                        "de": ", ".join(
+                            f"{m['district_code']}/{m['year']}-{m['month']:02d}"
+                            for m in rows
+                            if not m["received"]
+                        )
+                        or None,
+                        "t": now,
+                    },
+                )
+            compute_marts(
+                conn, settings.registry.districts, settings.province_code, period, now, str(final), weights
+            )
+            data = load_leadership_data(
+                conn,
+                settings.province_code,
+                settings.registry.province_name(settings.province_code),
+                period,
+                now.astimezone(zone),
+            )
+            write_leadership_workbook(data, partial)
+            missing = [r for r in rows if not r["received"]]
+            conn.execute(text("DELETE FROM runs WHERE run_id=:r"), {"r": run_id})
+            conn.execute(
+                text(
+                    "INSERT INTO runs (run_id, run_kind, started_at, finished_at, status, summary) VALUES (:r,"
+                    " 'consolidate', :s, :f, 'success', :su)"
+                ),
+                {
+                    "r": run_id,
+                    "s": now,
+                    "f": datetime.now(UTC),
+                    "su": f'{{"period_id": "{period.period_id}", "missing_reports": {len(missing)}}}',
+                },
+            )
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    previous = keep_previous_version(final, now.astimezone(zone))
+    os.replace(partial, final)
+    readiness = Readiness(period.period_id, len(rows), len(rows) - len(missing), missing)
+    return ConsolidationResult(period.period_id, final, previous, readiness, data.districts, data.province)
+
+
+def periods_for_run(
+    settings: Settings,
+    param: str | None,
+    asset_events: Any,
+    data_interval_start: datetime | None,
+) -> list[str]:
+    """Which periods one DAG run consolidates.
+
+    An explicit ``period`` parameter wins. A run triggered by the intake's Asset takes the
+    periods of the loaded files (carried in the event's extra), plus the following period
+    when it was already consolidated, since its score_change compares against the corrected
+    one. A scheduled run takes the period of its data interval."""
+    from rekap.periods import parse_period, period_of
+
+    if param:
+        return [parse_period(param).period_id]
+    touched: set[str] = set()
+    for events in (asset_events or {}).values():
+        for event in events:
+            extra = (
+                getattr(event, "extra", None)
+                or (event.get("extra") if isinstance(event, dict) else None)
+                or {}
+            )
+            touched.update(extra.get("periods", []))
+    if touched:
+        result = set(touched)
+        with transaction(settings.warehouse_url) as conn:
+            for period_id in touched:
+                following = period_of(parse_period(period_id).end_exclusive)
+                done = conn.execute(
+                    text("SELECT 1 FROM mart_province_period WHERE period_id=:p AND province_code=:c"),
+                    {"p": following.period_id, "c": settings.province_code},
+                ).first()
+                if done:
+                    result.add(following.period_id)
+        return sorted(result)
+    if data_interval_start is not None:
+        local = data_interval_start.astimezone(settings.timezone).date()
+        return [period_of(local).period_id]
+    return []

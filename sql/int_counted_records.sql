@@ -1,0 +1,103 @@
+-- int_counted_pleno / int_counted_activity / int_counted_programme: the records that count
+-- for one period, deduplicated. Parameters: :province_code, :period_id, :period_start, :period_end.
+-- Rules (metrics.md "Which records count"):
+--   * only the current submission of a (district, month) counts: is_current = 1;
+--   * a record is placed in time by its own date (placed_date; the 1st of its report's month
+--     when the date was unreadable);
+--   * across a district's current submissions the same pleno (date + Nomor Berita Acara) or
+--     activity (date + Jenis + Nama + Lokasi) counts once: the row of the latest submission;
+--   * a pleno counts for weeks_with_pleno by its ISO week (a week belongs to the period that
+--     holds its Thursday), and for the other pleno metrics by its date;
+--   * each programme (Aspek + Program) is taken from the latest month of the period reporting it.
+
+DELETE FROM int_counted_pleno
+WHERE period_id = :period_id
+  AND district_code IN (SELECT district_code FROM districts WHERE province_code = :province_code);
+
+INSERT INTO int_counted_pleno (
+    period_id, district_code, submission_id, excel_row, placed_date, iso_year, iso_week, pleno_type,
+    is_quorate, has_minutes, required_cells, filled_cells, dated_in_period, week_in_period
+)
+WITH
+ranked AS (
+    SELECT s.district_code, p.*,
+           ROW_NUMBER() OVER (
+               PARTITION BY s.district_code, p.placed_date,
+                   COALESCE(p.minutes_number_key,
+                            'row:' || CAST(p.submission_id AS VARCHAR(20)) || ':' || CAST(p.excel_row AS VARCHAR(20)))
+               ORDER BY s.received_at DESC, p.submission_id DESC, p.excel_row
+           ) AS nth
+    FROM pleno_records p
+    JOIN submissions s ON s.submission_id = p.submission_id
+    JOIN districts d ON d.district_code = s.district_code
+    WHERE s.is_current = 1 AND d.province_code = :province_code
+),
+flagged AS (
+    SELECT r.*,
+           CASE WHEN r.placed_date BETWEEN :period_start AND :period_end THEN 1 ELSE 0 END AS dated_in_period,
+           CASE WHEN w.iso_week IS NULL THEN 0 ELSE 1 END AS week_in_period
+    FROM ranked r
+    LEFT JOIN period_weeks w
+           ON w.period_id = :period_id AND w.iso_year = r.iso_year AND w.iso_week = r.iso_week
+    WHERE r.nth = 1
+)
+SELECT CAST(:period_id AS VARCHAR(10)), district_code, submission_id, excel_row, placed_date, iso_year, iso_week,
+       pleno_type, is_quorate, has_minutes, required_cells, filled_cells, dated_in_period, week_in_period
+FROM flagged
+WHERE dated_in_period = 1 OR week_in_period = 1;
+
+DELETE FROM int_counted_activity
+WHERE period_id = :period_id
+  AND district_code IN (SELECT district_code FROM districts WHERE province_code = :province_code);
+
+INSERT INTO int_counted_activity (
+    period_id, district_code, submission_id, excel_row, placed_date, activity_type, participants,
+    has_evidence, required_cells, filled_cells
+)
+WITH
+ranked AS (
+    SELECT s.district_code, a.*,
+           ROW_NUMBER() OVER (
+               PARTITION BY s.district_code, a.placed_date,
+                   CASE WHEN a.activity_type IS NULL OR a.activity_name_key IS NULL OR a.location_key IS NULL
+                        THEN 'row:' || CAST(a.submission_id AS VARCHAR(20)) || ':' || CAST(a.excel_row AS VARCHAR(20))
+                        ELSE a.activity_type || '|' || a.activity_name_key || '|' || a.location_key
+                   END
+               ORDER BY s.received_at DESC, a.submission_id DESC, a.excel_row
+           ) AS nth
+    FROM pencegahan_records a
+    JOIN submissions s ON s.submission_id = a.submission_id
+    JOIN districts d ON d.district_code = s.district_code
+    WHERE s.is_current = 1 AND d.province_code = :province_code
+)
+SELECT CAST(:period_id AS VARCHAR(10)), district_code, submission_id, excel_row, placed_date, activity_type,
+       participants, has_evidence, required_cells, filled_cells
+FROM ranked
+WHERE nth = 1 AND placed_date BETWEEN :period_start AND :period_end;
+
+DELETE FROM int_counted_programme
+WHERE period_id = :period_id
+  AND district_code IN (SELECT district_code FROM districts WHERE province_code = :province_code);
+
+INSERT INTO int_counted_programme (
+    period_id, district_code, submission_id, excel_row, aspect, program, progress, required_cells, filled_cells
+)
+WITH
+ranked AS (
+    SELECT s.district_code, k.*,
+           ROW_NUMBER() OVER (
+               PARTITION BY s.district_code, COALESCE(k.aspect, '?'),
+                   COALESCE(k.program_key,
+                            'row:' || CAST(k.submission_id AS VARCHAR(20)) || ':' || CAST(k.excel_row AS VARCHAR(20)))
+               ORDER BY s.year DESC, s.month DESC, k.excel_row
+           ) AS nth
+    FROM kelembagaan_records k
+    JOIN submissions s ON s.submission_id = k.submission_id
+    JOIN districts d ON d.district_code = s.district_code
+    JOIN period_months m ON m.period_id = :period_id AND m.year = s.year AND m.month = s.month
+    WHERE s.is_current = 1 AND d.province_code = :province_code
+)
+SELECT CAST(:period_id AS VARCHAR(10)), district_code, submission_id, excel_row, aspect, program, progress,
+       required_cells, filled_cells
+FROM ranked
+WHERE nth = 1;

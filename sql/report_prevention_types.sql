@@ -1,0 +1,7 @@
+-- Pencegahan sheet: counted prevention activities per district and recognised Jenis Kegiatan.
+SELECT district_code, activity_type, COUNT(*) AS activities
+FROM int_counted_activity
+WHERE period_id = :period_id AND activity_type IS NOT NULL
+  AND district_code IN (SELECT district_code FROM districts WHERE province_code = :province_code)
+GROUP BY district_code, activity_type
+ORDER BY district_code, activity_type;

@@ -1,0 +1,8 @@
+-- Kelengkapan Data sheet: every row-level issue of the current submissions of the period's months.
+SELECT s.district_code, d.district_name, s.file_name, i.sheet, i.excel_row, i.column_name, i.value, i.problem
+FROM row_issues i
+JOIN submissions s ON s.submission_id = i.submission_id
+JOIN districts d ON d.district_code = s.district_code
+JOIN period_months m ON m.period_id = :period_id AND m.year = s.year AND m.month = s.month
+WHERE s.is_current = 1 AND d.province_code = :province_code
+ORDER BY s.district_code, s.year, s.month, i.issue_no;

@@ -1,0 +1,134 @@
+"""Delivery by e-mail, against a real SMTP server (aiosmtpd) listening on localhost.
+
+The leadership workbook comes from a real consolidation of a real drive; the message that
+arrives is parsed back and its summary and attachment checked."""
+
+from __future__ import annotations
+
+import email
+import os
+import socket
+from datetime import date, datetime
+from email import policy
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from openpyxl import load_workbook
+from rekap.consolidate import consolidate_period
+from rekap.delivery import deliver_report, notify_operators_of_failure
+from rekap.intake import ingest
+from rekap.periods import parse_period
+from rekap.settings import Settings
+from workbooks import pencegahan_row, pleno_row, write_report
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port: aiosmtpd's start-up check cannot use port 0
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    # Airflow's connection URI form, as an operator would set it in the environment.
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_DEFAULT",
+        f"smtp://127.0.0.1:{port}?disable_ssl=true&disable_tls=true&from_email=rekap%40bawaslu.local",
+    )
+    yield inbox
+    controller.stop()
+
+
+def settings_for(tmp_path, **extra) -> Settings:
+    return Settings.from_mapping(
+        {
+            "REKAP_SHARED_ROOT": str(tmp_path / "drive"),
+            "REKAP_WAREHOUSE_URL": f"sqlite:///{tmp_path / 'w.sqlite'}",
+            "REKAP_PROVINCE": "36",
+            "REKAP_STABLE_SECONDS": "0",
+            "REKAP_RECEIVED_AT_SOURCE": "mtime",
+            **extra,
+        }
+    )
+
+
+def test_leadership_workbook_is_e_mailed_with_an_indonesian_summary(tmp_path, smtp_server):
+    root = tmp_path / "drive"
+    for month, name in ((1, "Januari"), (2, "Februari")):
+        path = write_report(
+            root / "inbox/3603" / f"Laporan_3603_2026-{month:02d}.xlsx",
+            month=name,
+            pleno=[pleno_row(i, date(2026, month, 2 + 7 * i), ba=f"BA-{i}") for i in range(4)],
+            pencegahan=[pencegahan_row(1, date(2026, month, 10))],
+        )
+        ts = datetime(2026, month + 1, 3, 9, tzinfo=WIB).timestamp()
+        os.utime(path, (ts, ts))
+    settings = settings_for(tmp_path, REKAP_REPORT_EMAILS="ketua@bawaslu.local; kordiv@bawaslu.local")
+    ingest(settings)
+    result = consolidate_period(settings, parse_period("2026-B1"), now=datetime(2026, 3, 6, 6, tzinfo=WIB))
+
+    outcome = deliver_report(settings, "2026-B1", result.report_path)
+
+    assert "e-mailed to ketua@bawaslu.local, kordiv@bawaslu.local" in outcome
+    assert len(smtp_server.messages) == 1
+    sender, recipients, message = smtp_server.messages[0]
+    assert sender == "rekap@bawaslu.local"
+    assert recipients == ["ketua@bawaslu.local", "kordiv@bawaslu.local"]
+    assert message["Subject"] == "Laporan Komprehensif Banten Januari – Februari 2026"
+    body = message.get_body(("plain",)).get_content()
+    assert "Kab/kota melapor: 1 dari 8" in body
+    assert "Belum melapor:" in body and "Kabupaten Pandeglang" in body
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == "Laporan_Komprehensif_36_2026-B1.xlsx"
+    saved = tmp_path / "received.xlsx"
+    saved.write_bytes(attachment.get_content())
+    assert saved.read_bytes() == result.report_path.read_bytes()
+    assert load_workbook(saved).sheetnames[0] == "Ringkasan"
+
+
+def test_no_recipients_or_no_smtp_means_the_drive_only(tmp_path, monkeypatch):
+    settings = settings_for(tmp_path)
+    report = tmp_path / "r.xlsx"
+    report.write_bytes(b"x")
+    assert "no e-mail (REKAP_REPORT_EMAILS is empty)" in deliver_report(settings, "2026-B1", report)
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
+    with_recipients = settings_for(tmp_path, REKAP_REPORT_EMAILS="ketua@bawaslu.local")
+    assert "no SMTP connection 'smtp_default'" in deliver_report(with_recipients, "2026-B1", report)
+    with pytest.raises(FileNotFoundError, match="re-run the consolidation"):
+        deliver_report(with_recipients, "2026-B1", tmp_path / "missing.xlsx")
+
+
+def test_failed_task_e_mails_the_operators(tmp_path, smtp_server):
+    class TaskInstance:
+        dag_id, task_id = "ingest_district_reports", "process_district"
+
+    settings = settings_for(tmp_path, REKAP_OPERATOR_EMAILS="operator@bawaslu.local")
+    sent = notify_operators_of_failure(
+        settings,
+        {
+            "task_instance": TaskInstance(),
+            "run_id": "scheduled__2026-11-24",
+            "exception": OSError("drive gone"),
+        },
+    )
+    assert sent is True
+    _, recipients, message = smtp_server.messages[0]
+    assert recipients == ["operator@bawaslu.local"]
+    assert message["Subject"] == "[rekap] GAGAL: ingest_district_reports.process_district"
+    body = message.get_content()
+    assert "drive gone" in body and "scheduled__2026-11-24" in body and "jalankan ulang" in body
