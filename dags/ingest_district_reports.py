@@ -1,0 +1,114 @@
+"""
+### Intake of district reports (ingest_district_reports)
+
+Every 15 minutes (setting `REKAP_INGEST_SCHEDULE`) this DAG looks in the shared drive's
+`inbox/<kode kab/kota>/` folders and takes every report file whose copy has finished.
+
+* **scan** lists what is ready, what is still being copied (*waiting*) and files dropped in
+  the wrong place (*unknown folder*: directly in `inbox/`, or in a folder that is not a
+  district of this province). Those are left where they are; move them to the right folder.
+* **process_district** (one box per district) reads each file, checks it with the Great
+  Expectations rules, loads it into the warehouse, writes a feedback workbook to
+  `feedback/<kode>/` and moves the file to `archive/<kode>/` (accepted) or
+  `rejected/<kode>/` (rejected). A rejected file is a normal outcome, not a failure: the
+  district reads why in its feedback file. A red box means infrastructure trouble
+  (drive or warehouse); it retries by itself, and a re-run never loads a file twice.
+* **summarize** logs the counts (accepted / with issues / rejected / waiting / unknown)
+  and names every file; **publish** marks the submissions Asset when anything was loaded,
+  which triggers the consolidation of the affected period.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pendulum
+from airflow.sdk import Asset, dag, get_current_context, task
+from rekap.dag_support import SUBMISSIONS_ASSET_URI, TAGS, default_args, settings
+
+SUBMISSIONS = Asset(SUBMISSIONS_ASSET_URI)
+
+
+@dag(
+    dag_id="ingest_district_reports",
+    schedule=os.environ.get("REKAP_INGEST_SCHEDULE", "*/15 * * * *"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    tags=[*TAGS, "intake"],
+    doc_md=__doc__,
+)
+def ingest_district_reports():
+    @task
+    def scan() -> dict:
+        """Which files are ready, per district; which wait; which are misplaced."""
+        from rekap.intake import ensure_layout, scan_inbox
+        from rekap.warehouse import upgrade
+
+        s = settings()
+        upgrade(s.warehouse_url)
+        ensure_layout(s.require_shared_root(), sorted(s.registry.by_code))
+        result = scan_inbox(s)
+        for o in result.unknown:
+            print(f"UNKNOWN FOLDER: {o.inbox_path}: {o.message}")
+        for o in result.waiting:
+            print(f"waiting: {o.inbox_path}")
+        return {
+            "batches": [{"district_code": d, "paths": p} for d, p in sorted(result.ready.items())],
+            "left": [o.as_dict() for o in [*result.unknown, *result.waiting]],
+        }
+
+    @task
+    def batches(scanned: dict) -> list[dict]:
+        return scanned["batches"]
+
+    @task(map_index_template="{{ district_code }}")
+    def process_district(batch: dict) -> list[dict]:
+        """Check, load, feed back and move one district's ready files."""
+        from rekap.intake import process_district as process
+
+        context = get_current_context()
+        context["district_code"] = batch["district_code"]  # names the mapped box in the UI
+        outcomes = process(settings(), batch["district_code"], batch["paths"], context["run_id"])
+        for o in outcomes:
+            print(f"[{o.outcome}] {o.file_name} -> {o.stored_path} {o.message or ''}")
+        return [o.as_dict() for o in outcomes]
+
+    @task(trigger_rule="all_done")
+    def summarize(scanned: dict, processed: list[list[dict]] | None) -> dict:
+        """The run in numbers, recorded in the warehouse and printed for the operator."""
+        from rekap.intake import FileOutcome, record_run, summary_lines
+        from rekap.intake import summarize as make_summary
+
+        context = get_current_context()
+        outcomes = [FileOutcome(**o) for o in scanned["left"]]
+        outcomes += [FileOutcome(**o) for batch in (processed or []) if batch for o in batch]
+        summary = make_summary(outcomes)
+        s = settings()
+        started = context["dag_run"].start_date or pendulum.now("UTC")
+        record_run(s, context["run_id"], "ingest", started, summary, "success")
+        print("RINGKASAN INTAKE / INGEST SUMMARY")
+        for line in summary_lines(summary):
+            print(line)
+        return {"counts": summary["counts"], "loaded": summary["loaded"], "periods": summary["periods"]}
+
+    @task(outlets=[SUBMISSIONS])
+    def publish(summary: dict, **context) -> None:
+        """Only a run that loaded accepted files updates the Asset (and so triggers the
+        consolidation of their periods); a run of rejections changes no figure."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        if not summary["periods"]:
+            raise AirflowSkipException("no accepted file loaded")
+        context["outlet_events"][SUBMISSIONS].extra = {
+            "loaded": summary["loaded"],
+            "periods": summary["periods"],
+        }
+
+    scanned = scan()
+    processed = process_district.expand(batch=batches(scanned))
+    publish(summarize(scanned, processed))
+
+
+ingest_district_reports()

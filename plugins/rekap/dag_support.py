@@ -1,0 +1,83 @@
+"""What every rekap DAG shares: default args, tags, settings from Variables, notifications.
+
+Imported by the DAG files at parse time, so it stays cheap: no pandas, GX or SQLAlchemy
+here; those are imported inside the tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+OWNER = "sekretariat-bawaslu-provinsi"
+TAGS = ["rekap"]
+
+# Assets: the ingest DAG updates SUBMISSIONS_ASSET when it loaded anything; the
+# consolidation listens to it to re-run periods that received corrections.
+SUBMISSIONS_ASSET_URI = "rekap://warehouse/submissions"
+REPORT_ASSET_URI = "rekap://shared-drive/reports"
+
+
+def default_args() -> dict[str, Any]:
+    """Retries are for infrastructure (drive, warehouse); a district's bad file is an
+    outcome, not a task failure, so it never burns a retry."""
+    return {
+        "owner": OWNER,
+        "retries": int(os.environ.get("REKAP_TASK_RETRIES", "2")),
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "execution_timeout": timedelta(minutes=30),
+        "on_failure_callback": notify_failure,
+    }
+
+
+def province_timezone() -> str:
+    """The time zone of this deployment's province, read at parse time from the environment
+    and the registry CSV (cheap: no Variables, no database). It anchors the schedule."""
+    from rekap.registry import RegistryError, load_registry
+    from rekap.settings import DEFAULT_PROVINCE
+
+    province = os.environ.get("REKAP_PROVINCE", "").strip() or DEFAULT_PROVINCE
+    try:
+        return load_registry(os.environ.get("REKAP_REGISTRY") or None).province_timezone(province).key
+    except RegistryError:
+        return "Asia/Jakarta"  # the tasks report the wrong setting in one clear line
+
+
+def deadline_day() -> int:
+    try:
+        return int(os.environ.get("REKAP_DEADLINE_DAY", "5"))
+    except ValueError:
+        return 5
+
+
+def settings():
+    """Settings from the environment, then Airflow Variables of the same names."""
+    from airflow.sdk import Variable
+
+    from rekap.settings import Settings
+
+    def variable_get(name: str) -> str | None:
+        try:
+            return Variable.get(name, default=None)
+        except Exception:  # no API server reachable, e.g. in unit contexts
+            return None
+
+    return Settings.from_airflow(variable_get)
+
+
+def notify_failure(context: dict[str, Any]) -> None:
+    """E-mail the operator list when a task fails for good (after its retries)."""
+    try:
+        from rekap.delivery import notify_operators_of_failure
+    except ImportError:  # delivery not installed in this build
+        log.warning("task failed; no notifier available")
+        return
+    try:
+        notify_operators_of_failure(settings(), context)
+    except Exception:  # a notifier must never hide the original failure
+        log.exception("could not send the failure notification")

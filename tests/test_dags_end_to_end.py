@@ -1,0 +1,145 @@
+"""Both real DAGs, end to end, with Airflow (`airflow dags test`) on a test drive.
+
+One Airflow home (SQLite metadata) for the module; the warehouse is SQLite here and the
+PostgreSQL variant runs the same flow against the real server."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from rekap.airflow_local import airflow_env, migrate, run_airflow
+from rekap.warehouse import engine_for
+from sqlalchemy import text
+from workbooks import pencegahan_row, pleno_row, write_report
+
+pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("airflow")
+    migrate(airflow_env(home), home / "migrate.log")
+    return home
+
+
+def make_drive(root):
+    for code, members in (("3601", 5), ("3603", 3)):
+        for month, name in ((1, "Januari"), (2, "Februari")):
+            path = write_report(
+                root / "inbox" / code / f"Laporan_{code}_2026-{month:02d}.xlsx",
+                district=code,
+                month=name,
+                members=members,
+                pleno=[
+                    pleno_row(i, date(2026, month, 2 + 7 * i), hadir=members, ba=f"{code}-{month}-{i}")
+                    for i in range(3)
+                ],
+                # "@25": unreadable, and text a spreadsheet could take for a formula
+                pencegahan=[pencegahan_row(1, date(2026, month, 10), peserta="@25")],
+            )
+            arrived = datetime(2026, month + 1, 3, 9, tzinfo=WIB).timestamp()
+            os.utime(path, (arrived, arrived))
+    write_report(root / "inbox/3602/salah.xlsx", district="3604", pleno=[pleno_row(1, date(2026, 1, 5))])
+    (root / "inbox/3604").mkdir(parents=True)
+    (root / "inbox/3604/catatan.docx").write_bytes(b"PK\x03\x04 not a workbook")  # a district: rejected
+    (root / "inbox/3699").mkdir(parents=True)
+    (root / "inbox/3699/lost.xlsx").write_bytes(b"x")  # no such district: left for the operator
+
+
+@pytest.mark.parametrize("warehouse", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_ingest_then_consolidate_through_airflow(tmp_path, airflow_home, warehouse, request):
+    url = (
+        f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+        if warehouse == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    root = tmp_path / "drive"
+    make_drive(root)
+    env = airflow_env(
+        airflow_home,
+        {
+            "REKAP_SHARED_ROOT": str(root),
+            "REKAP_WAREHOUSE_URL": url,
+            "REKAP_PROVINCE": "36",
+            "REKAP_STABLE_SECONDS": "0",
+            "REKAP_RECEIVED_AT_SOURCE": "mtime",
+        },
+    )
+    log = tmp_path / "airflow.log"
+    result = run_airflow(["dags", "test", "ingest_district_reports"], env, log)
+    output = log.read_text()
+    assert result.returncode == 0, output[-5000:]
+    # the summary task names the counts and the files
+    assert "RINGKASAN INTAKE" in output
+    assert (
+        "accepted 0 | with issues 4 | rejected 2 | duplicate 0 | repaired 0 | waiting 0 | unknown folder 1"
+        in output
+    )
+    assert "UNKNOWN FOLDER: " in output and "inbox/3699/lost.xlsx" in output
+    assert (root / "inbox/3699/lost.xlsx").is_file()
+    # the loaded files announce their period to the consolidation through the Asset
+    assert "'periods': ['2026-B1']" in output
+
+    engine = engine_for(url)
+    with engine.connect() as conn:
+        statuses = conn.execute(
+            text("SELECT district_code, status FROM submissions ORDER BY district_code, file_name")
+        ).all()
+    assert [tuple(s) for s in statuses] == [
+        ("3601", "accepted_with_issues"),
+        ("3601", "accepted_with_issues"),
+        ("3602", "rejected"),
+        ("3603", "accepted_with_issues"),
+        ("3603", "accepted_with_issues"),
+        ("3604", "rejected"),
+    ]
+    assert sorted(p.name for p in (root / "archive/3601").iterdir()) == [
+        "Laporan_3601_2026-01.xlsx",
+        "Laporan_3601_2026-02.xlsx",
+    ]
+    assert (root / "rejected/3602/salah.xlsx").is_file() and (root / "rejected/3604/catatan.docx").is_file()
+    assert not any((root / "inbox/3601").glob("*.xlsx"))
+    assert len(list((root / "feedback").rglob("Umpan_Balik_*.xlsx"))) == 6
+
+    result = run_airflow(["dags", "test", "consolidate_bimonthly", "2026-03-06T06:00:00+07:00"], env, log)
+    output = log.read_text()
+    assert result.returncode == 0, output[-5000:]
+    assert "periods: 2026-B1" in output
+    report = root / "reports" / "Laporan_Komprehensif_36_2026-B1.xlsx"
+    assert report.is_file()
+    with engine.connect() as conn:
+        marts = {
+            r.district_code: r
+            for r in conn.execute(
+                text(
+                    "SELECT district_code, reports_received, weeks_with_pleno, status FROM mart_district_period"
+                    " WHERE period_id='2026-B1'"
+                )
+            )
+        }
+        province = conn.execute(
+            text("SELECT districts_reported, report_path FROM mart_province_period WHERE period_id='2026-B1'")
+        ).one()
+    assert len(marts) == 8 and marts["3601"].reports_received == 2 and marts["3602"].status == "TIDAK MELAPOR"
+    assert province.districts_reported == 2 and province.report_path == str(report)
+
+    book = load_workbook(report)
+    assert book.sheetnames == [
+        "Ringkasan",
+        "Kinerja Kab-Kota",
+        "Pleno Mingguan",
+        "Pencegahan",
+        "Kelembagaan",
+        "Kelengkapan Data",
+    ]
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula: {cell.value}"
+    issues_text = [c.value for row in book["Kelengkapan Data"].iter_rows() for c in row if c.value]
+    assert "@25" in issues_text  # the district's text is there, as text
