@@ -26,7 +26,7 @@ from rekap.workbook import (
 
 HEADER_SEARCH_ROWS = 15
 IDENTITY_SEARCH_ROWS = 30
-EXAMPLE_MARKER = "contoh"  # the template's greyed example row has "Contoh" in column No
+EXAMPLE_MARKER = "contoh"  # the template's greyed example row has "Contoh" in No / column A
 
 FIX_AND_RESEND = "Perbaiki lalu unggah kembali berkas ke folder kab/kota Anda."
 
@@ -114,8 +114,11 @@ def read_records(
         filled = {name for name, v in values.items() if not cells.is_blank(v)}
         if not filled or filled == {"no"}:
             continue  # blank row, or a pre-numbered empty row
-        if cells.normalise_key(values.get("no")) == EXAMPLE_MARKER:
-            continue
+        if EXAMPLE_MARKER in (
+            cells.normalise_key(values.get("no")),
+            cells.normalise_key(sheet.cell(row_number, 1)),
+        ):
+            continue  # the template's example row (Kelembagaan has no No: the marker is in column A)
         record_cells = {
             name: read_cell(
                 fields[name],

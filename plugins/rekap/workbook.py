@@ -159,7 +159,11 @@ def percent_formatted_cells(
     path: Path, sheet_name: str, cells: list[tuple[int, int]]
 ) -> set[tuple[int, int]]:
     """Which of the given (row, col) cells carry a percent number format (openpyxl fallback)."""
-    if path.suffix.lower() != ".xlsx" or not cells:
+    if not cells:
+        return set()
+    if path.suffix.lower() == ".ods":
+        return _ods_percent_cells(path, sheet_name, set(cells))
+    if path.suffix.lower() != ".xlsx":
         return set()
     from openpyxl import load_workbook
 
@@ -177,3 +181,42 @@ def percent_formatted_cells(
         return found
     finally:
         book.close()
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _ods_percent_cells(path: Path, sheet_name: str, wanted: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The .ods counterpart: a cell typed ``office:value-type="percentage"`` (calamine gives
+    only its fraction). Walks content.xml once, honouring row and column repeats."""
+    from xml.etree.ElementTree import iterparse
+
+    max_row = max(r for r, _ in wanted)
+    found: set[tuple[int, int]] = set()
+    in_sheet, last_row, rows, col = False, 0, range(0), 0
+    with zipfile.ZipFile(path) as zf, zf.open("content.xml") as fh:
+        for event, elem in iterparse(fh, events=("start", "end")):
+            tag = elem.tag
+            if tag == f"{_ODS_TABLE}table":
+                if event == "start":
+                    in_sheet = elem.get(f"{_ODS_TABLE}name") == sheet_name
+                elif in_sheet:
+                    break
+            elif event == "end":
+                elem.clear()  # keeps memory flat on long sheets
+            elif not in_sheet:
+                continue
+            elif tag == f"{_ODS_TABLE}table-row":
+                repeat = int(elem.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+                rows, last_row, col = range(last_row + 1, last_row + repeat + 1), last_row + repeat, 0
+                if rows.start > max_row:
+                    break
+            elif tag in (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell"):
+                repeat = int(elem.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+                if elem.get(f"{_ODS_OFFICE}value-type") == "percentage":
+                    found.update(
+                        (r, c) for r in rows for c in range(col + 1, col + repeat + 1) if (r, c) in wanted
+                    )
+                col += repeat
+    return found
