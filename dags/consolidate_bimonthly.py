@@ -21,6 +21,10 @@ February 2026) for the provincial leadership.
   in one transaction: a failed run leaves the warehouse and `reports/` as they were.
 * **deliver** — the workbook is in `reports/` on the shared drive; when an SMTP connection
   (`smtp_default`) and `REKAP_REPORT_EMAILS` are set, it is also e-mailed to leadership.
+
+**When something goes wrong** a failed task e-mails the operators (`REKAP_OPERATOR_EMAILS`), and
+a run that has not finished `REKAP_CONSOLIDATION_DEADLINE_HOURS` (default 2) hours after it was
+queued raises a deadline alert that e-mails them too.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, get_current_cont
 from rekap.dag_support import (
     SUBMISSIONS_ASSET_URI,
     TAGS,
+    consolidation_deadline,
     deadline_day,
     default_args,
     province_timezone,
@@ -50,6 +55,7 @@ PROVINCE_TIMEZONE = province_timezone()
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    deadline=consolidation_deadline(),
     tags=[*TAGS, "konsolidasi"],
     doc_md=__doc__,
     params={

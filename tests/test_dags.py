@@ -35,7 +35,9 @@ PROBE = textwrap.dedent(
         out["dags"][dag_id] = {"tags": sorted(dag.tags), "doc_md": dag.doc_md or "",
                                "max_active_runs": dag.max_active_runs, "catchup": dag.catchup,
                                "timetable": type(dag.timetable).__name__, "tasks": tasks,
-                               "params": sorted(dag.params.keys())}
+                               "params": sorted(dag.params.keys()),
+                               "deadlines": [(type(d.reference).__name__, d.interval.total_seconds(),
+                                              d.callback.path) for d in (dag.deadline or [])]}
     print("RESULT" + json.dumps(out))
     """
 )
@@ -44,7 +46,7 @@ PROBE = textwrap.dedent(
 @pytest.fixture(scope="module")
 def parsed(tmp_path_factory):
     home = tmp_path_factory.mktemp("airflow_home")
-    env = airflow_env(home)
+    env = airflow_env(home, {"REKAP_CONSOLIDATION_DEADLINE_HOURS": "2"})  # the production default
     result = subprocess.run(
         [sys.executable, "-c", PROBE, str(PROJECT_ROOT / "dags")],
         env=env,
@@ -84,6 +86,12 @@ def test_consolidation_schedule_is_the_period_timetable_or_the_asset(parsed):
     dag = parsed["dags"]["consolidate_bimonthly"]
     assert dag["timetable"] == "AssetOrTimeSchedule"
     assert dag["params"] == ["period"]
+
+
+def test_consolidation_alerts_operators_when_it_runs_late(parsed):
+    assert parsed["dags"]["consolidate_bimonthly"]["deadlines"] == [
+        ["DagRunQueuedAtDeadline", 2 * 3600.0, "rekap.dag_support.notify_consolidation_overdue"]
+    ]
 
 
 def test_plugin_folder_ignores_the_package(tmp_path):

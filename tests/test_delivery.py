@@ -132,3 +132,24 @@ def test_failed_task_e_mails_the_operators(tmp_path, smtp_server):
     assert message["Subject"] == "[rekap] GAGAL: ingest_district_reports.process_district"
     body = message.get_content()
     assert "drive gone" in body and "scheduled__2026-11-24" in body and "jalankan ulang" in body
+
+
+def test_overdue_consolidation_e_mails_the_operators(tmp_path, smtp_server, monkeypatch):
+    """The deadline alert's callback, called with the context the scheduler gives it."""
+    from rekap.dag_support import notify_consolidation_overdue
+
+    for name, value in settings_for(
+        tmp_path, REKAP_OPERATOR_EMAILS="operator@bawaslu.local"
+    ).__dict__.items():
+        if name == "shared_root":
+            monkeypatch.setenv("REKAP_SHARED_ROOT", str(value))
+    monkeypatch.setenv("REKAP_OPERATOR_EMAILS", "operator@bawaslu.local")
+    context = {
+        "dag_run": {"dag_id": "consolidate_bimonthly", "run_id": "manual__x", "conf": {"period": "2026-B1"}},
+        "deadline": {"id": "1", "deadline_time": "2026-03-06T08:00:00+07:00"},
+    }
+    notify_consolidation_overdue(context=context, hours=2)
+    _, recipients, message = smtp_server.messages[0]
+    assert recipients == ["operator@bawaslu.local"]
+    assert message["Subject"] == "[rekap] TERLAMBAT: konsolidasi 2026-B1 belum selesai"
+    assert "manual__x" in message.get_content() and "2 jam" in message.get_content()

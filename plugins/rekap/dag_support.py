@@ -70,6 +70,42 @@ def settings():
     return Settings.from_airflow(variable_get)
 
 
+def consolidation_deadline_hours() -> float:
+    """How long a consolidation run may take from being queued before operators are told."""
+    try:
+        return float(os.environ.get("REKAP_CONSOLIDATION_DEADLINE_HOURS", "2"))
+    except ValueError:
+        return 2.0
+
+
+def consolidation_deadline():
+    """An Airflow deadline alert: e-mail the operators when a consolidation run has not
+    finished ``REKAP_CONSOLIDATION_DEADLINE_HOURS`` (default 2; 0 disables) after it was queued."""
+    from airflow.sdk import DeadlineAlert, DeadlineReference, SyncCallback
+
+    hours = consolidation_deadline_hours()
+    if hours <= 0:
+        return None  # disabled (0), e.g. under `airflow dags test`: see airflow_local.airflow_env
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=timedelta(hours=hours),
+        callback=SyncCallback("rekap.dag_support.notify_consolidation_overdue", kwargs={"hours": hours}),
+        name="konsolidasi_terlambat",
+    )
+
+
+def notify_consolidation_overdue(context: dict[str, Any] | None = None, hours: float = 2.0, **_: Any) -> None:
+    """The deadline alert's callback (runs on an executor, with the scheduler's context)."""
+    from rekap.delivery import notify_operators, overdue_email
+
+    subject, body = overdue_email(context or {}, hours)
+    log.warning("%s", subject)
+    try:
+        notify_operators(settings(), subject, body)
+    except Exception:  # the alert is already in the log; a mail server problem must not hide it
+        log.exception("could not send the overdue notification")
+
+
 def notify_failure(context: dict[str, Any]) -> None:
     """E-mail the operator list when a task fails for good (after its retries)."""
     try:

@@ -198,14 +198,37 @@ def failure_email(context: dict[str, Any]) -> tuple[str, str]:
     return subject, body
 
 
-def notify_operators_of_failure(settings: Settings, context: dict[str, Any]) -> bool:
-    """Returns True when a mail went out."""
+def overdue_email(context: dict[str, Any], hours: float) -> tuple[str, str]:
+    """The consolidation has not finished in time (an Airflow deadline alert)."""
+    dag_run = context.get("dag_run") or {}
+    conf = dag_run.get("conf") or {}
+    period = conf.get("period") or dag_run.get("data_interval_start") or "?"
+    deadline = (context.get("deadline") or {}).get("deadline_time", "?")
+    subject = f"[rekap] TERLAMBAT: konsolidasi {period} belum selesai"
+    body = "\n".join(
+        [
+            f"Run {dag_run.get('run_id', '?')} DAG {dag_run.get('dag_id', 'consolidate_bimonthly')} belum selesai "
+            f"{hours:g} jam setelah masuk antrean (batas: {deadline}).",
+            "",
+            "Buka Airflow UI, periksa tugas yang masih berjalan atau gagal, perbaiki penyebabnya, lalu jalankan "
+            "ulang periode tersebut (Trigger DAG dengan parameter period).",
+        ]
+    )
+    return subject, body
+
+
+def notify_operators(settings: Settings, subject: str, body: str) -> bool:
+    """E-mail the operator list; returns True when a mail went out."""
     if not settings.operator_emails:
         return False
     config = smtp_config(settings.smtp_conn_id)
     if config is None:
-        log.warning("no SMTP connection %s; failure not e-mailed", settings.smtp_conn_id)
+        log.warning("no SMTP connection %s; not e-mailed: %s", settings.smtp_conn_id, subject)
         return False
-    subject, body = failure_email(context)
     send_email(config, settings.operator_emails, subject, body)
     return True
+
+
+def notify_operators_of_failure(settings: Settings, context: dict[str, Any]) -> bool:
+    """Returns True when a mail went out."""
+    return notify_operators(settings, *failure_email(context))
