@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint env clean
+.PHONY: demo test lint env clean airflow
 
 env: $(STAMP)
 
@@ -18,8 +18,15 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/rekap demo
 
+# ruff first: the style is part of the contract, and it fails in a second, not after the suite.
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# A local Airflow (SQLite, LocalExecutor) on the demo drive, with the UI, until Ctrl-C.
+airflow: $(STAMP)
+	$(BIN)/python -m rekap.local_stack
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,19 +5,16 @@ PostgreSQL variant runs the same flow against the real server."""
 
 from __future__ import annotations
 
-import os
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from rekap.airflow_local import airflow_env, migrate, run_airflow
 from rekap.warehouse import engine_for
 from sqlalchemy import text
-from workbooks import pencegahan_row, pleno_row, write_report
+from workbooks import drop_two_months, pleno_row, write_report
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 @pytest.fixture(scope="module")
@@ -29,21 +26,7 @@ def airflow_home(tmp_path_factory):
 
 def make_drive(root):
     for code, members in (("3601", 5), ("3603", 3)):
-        for month, name in ((1, "Januari"), (2, "Februari")):
-            path = write_report(
-                root / "inbox" / code / f"Laporan_{code}_2026-{month:02d}.xlsx",
-                district=code,
-                month=name,
-                members=members,
-                pleno=[
-                    pleno_row(i, date(2026, month, 2 + 7 * i), hadir=members, ba=f"{code}-{month}-{i}")
-                    for i in range(3)
-                ],
-                # "@25": unreadable, and text a spreadsheet could take for a formula
-                pencegahan=[pencegahan_row(1, date(2026, month, 10), peserta="@25")],
-            )
-            arrived = datetime(2026, month + 1, 3, 9, tzinfo=WIB).timestamp()
-            os.utime(path, (arrived, arrived))
+        drop_two_months(root, code, members)
     write_report(root / "inbox/3602/salah.xlsx", district="3604", pleno=[pleno_row(1, date(2026, 1, 5))])
     (root / "inbox/3604").mkdir(parents=True)
     (root / "inbox/3604/catatan.docx").write_bytes(b"PK\x03\x04 not a workbook")  # a district: rejected

@@ -6,9 +6,11 @@ from the template (title rows, renamed headers, extra columns, text dates...).
 
 from __future__ import annotations
 
-from datetime import date
+import os
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
@@ -119,3 +121,24 @@ def write_report(
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def drop_two_months(root: Path, code: str, members: int) -> None:
+    """January and February 2026 reports of one district in its inbox, each arrived on the 3rd
+    of the next month at 09:00 WIB (the file's mtime), with three quorate Rutin plenos and one
+    activity whose count "@25" is unreadable (so each file is accepted with one issue, and its
+    value is text a spreadsheet could take for a formula)."""
+    for month, name in ((1, "Januari"), (2, "Februari")):
+        path = write_report(
+            root / "inbox" / code / f"Laporan_{code}_2026-{month:02d}.xlsx",
+            district=code,
+            month=name,
+            members=members,
+            pleno=[
+                pleno_row(i, date(2026, month, 2 + 7 * i), hadir=members, ba=f"{code}-{month}-{i}")
+                for i in range(3)
+            ],
+            pencegahan=[pencegahan_row(1, date(2026, month, 10), peserta="@25")],
+        )
+        arrived = datetime(2026, month + 1, 3, 9, tzinfo=ZoneInfo("Asia/Jakarta")).timestamp()
+        os.utime(path, (arrived, arrived))

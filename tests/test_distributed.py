@@ -1,0 +1,198 @@
+"""Both DAGs on a real distributed Airflow, and the operator's view of it in a real browser.
+
+The module's stack (tests/airflow_stack.py) is Airflow with the CeleryExecutor as separate
+processes: API server, scheduler, DAG processor and two Celery workers (``worker1@<host>``,
+``worker2@<host>``, two slots each), the metadata and the warehouse in fresh databases on the
+local PostgreSQL, Redis as the broker. The tests drive it through the REST API like an
+operator's script would, then log into the UI with Chromium and read the intake summary.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from airflow_stack import ADMIN_USER, DAG_IDS, EXPECTED_SUBMISSIONS, AirflowStack, missing_services
+from openpyxl import load_workbook
+from rekap.airflow_local import PROJECT_ROOT
+from sqlalchemy import create_engine, text
+
+pytestmark = [pytest.mark.distributed, pytest.mark.slow]
+
+INGEST = "ingest_district_reports"
+CONSOLIDATE = "consolidate_bimonthly"
+CHROMIUM = os.environ.get("REKAP_TEST_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOT = PROJECT_ROOT / "test-artifacts" / "airflow-ingest-summary.png"
+SUMMARY_COUNTS = "accepted 0 | with issues 8 | rejected 2"
+
+
+def _unavailable(reason: str) -> None:
+    """In CI (CI=true) a missing service is a failure, elsewhere a skip that says why."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI must run the distributed tests)")
+    pytest.skip(reason)
+
+
+def _report(request, title: str, body: str) -> None:
+    """Straight to the terminal: fixture teardown output is otherwise captured away."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"\n{'=' * 20} {title} {'=' * 20}\n{body}")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, request):
+    missing = missing_services()
+    if missing:
+        _unavailable(f"not reachable: {', '.join(missing)}")
+    stack = AirflowStack(tmp_path_factory.mktemp("airflow-stack"))
+    failed_before = request.session.testsfailed
+    started = time.monotonic()
+    try:
+        stack.start()
+    except BaseException:
+        _report(request, "Airflow stack did not start: process logs", stack.diagnostics())
+        stack.stop()
+        raise
+    print(f"Airflow stack up in {time.monotonic() - started:.0f}s at {stack.base_url}")
+    yield stack
+    if request.session.testsfailed > failed_before:
+        _report(request, "Airflow process logs (tails)", stack.diagnostics())
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def warehouse(stack):
+    engine = create_engine(stack.warehouse_url)
+    yield engine
+    engine.dispose()
+
+
+def ingest_run(stack: AirflowStack) -> str:
+    """Unpause both DAGs, trigger the intake once and wait for it; later tests reuse the run."""
+    if INGEST not in stack.runs:
+        for dag_id in DAG_IDS:
+            stack.unpause(dag_id)
+        run_id = stack.trigger(INGEST)
+        stack.wait_for_run(INGEST, run_id, timeout=300)
+        stack.runs[INGEST] = run_id
+    return stack.runs[INGEST]
+
+
+def test_ingest_runs_on_both_celery_workers(stack, warehouse):
+    run_id = ingest_run(stack)
+
+    tis = stack.task_instances(INGEST, run_id)
+    assert {ti["state"] for ti in tis} == {"success"}, tis
+    mapped = sorted(ti["rendered_map_index"] for ti in tis if ti["task_id"] == "process_district")
+    assert mapped == ["3601", "3602", "3603", "3604", "3671", "3672"]
+    hosts = {ti["hostname"] for ti in tis}
+    # every task ran on a Celery worker, and the six districts kept both workers busy
+    assert hosts == set(stack.worker_hostnames.values()), [(ti["task_id"], ti["hostname"]) for ti in tis]
+
+    with warehouse.connect() as conn:
+        submissions = conn.execute(
+            text("SELECT district_code, status FROM submissions ORDER BY district_code, status")
+        ).all()
+    assert [tuple(s) for s in submissions] == EXPECTED_SUBMISSIONS
+    drive = stack.drive
+    assert sorted(p.name for p in (drive / "archive/3671").iterdir()) == [
+        "Laporan_3671_2026-01.xlsx",
+        "Laporan_3671_2026-02.xlsx",
+    ]
+    assert (drive / "rejected/3602/salah.xlsx").is_file()
+    assert (drive / "rejected/3672/catatan.docx").is_file()
+    summary_log = stack.task_log(INGEST, run_id, "summarize")
+    assert "RINGKASAN INTAKE / INGEST SUMMARY" in summary_log
+    assert SUMMARY_COUNTS in summary_log
+
+
+def test_consolidate_period_on_request(stack, warehouse):
+    ingest_run(stack)
+    # publish's Asset event starts a consolidation of its own; this run is the operator's
+    run_id = stack.trigger(CONSOLIDATE, {"period": "2026-B1"})
+    stack.wait_for_run(CONSOLIDATE, run_id, timeout=300)
+    tis = stack.task_instances(CONSOLIDATE, run_id)
+    assert {ti["state"] for ti in tis} == {"success"}, tis
+    assert {ti["hostname"] for ti in tis} <= set(stack.worker_hostnames.values())
+
+    with warehouse.connect() as conn:
+        marts = {
+            r.district_code: r
+            for r in conn.execute(
+                text(
+                    "SELECT district_code, reports_received, status FROM mart_district_period"
+                    " WHERE period_id='2026-B1'"
+                )
+            )
+        }
+        report_path = conn.execute(
+            text("SELECT report_path FROM mart_province_period WHERE period_id='2026-B1'")
+        ).scalar_one()
+    assert len(marts) == 8  # every Banten district, reported or not
+    assert {code for code, r in marts.items() if r.reports_received == 2} == {"3601", "3603", "3604", "3671"}
+    assert marts["3602"].status == "TIDAK MELAPOR"
+    report = stack.drive / "reports" / "Laporan_Komprehensif_36_2026-B1.xlsx"
+    assert report.is_file() and report_path == str(report)
+    assert "Ringkasan" in load_workbook(report, read_only=True).sheetnames
+
+
+def test_operator_reads_the_intake_summary_in_the_ui(stack):
+    if not Path(CHROMIUM).is_file():
+        _unavailable(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    run_id = ingest_run(stack)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(60_000)
+            expect.set_options(timeout=60_000)  # a busy 2-core machine renders slowly
+            # the simple auth manager's login form
+            page.goto(f"{stack.base_url}/")
+            page.wait_for_url("**/auth/login**")
+            page.get_by_label("Username").fill(ADMIN_USER)
+            page.get_by_label("Password").fill(stack.password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(re.compile(r"^(?!.*/auth/login).*$"))
+
+            page.goto(f"{stack.base_url}/dags")
+            for dag_id in DAG_IDS:
+                expect(page.get_by_role("link", name=dag_id, exact=True).first).to_be_visible()
+
+            # the DAG, its finished run, then the run's summarize task (whose page opens on the log)
+            page.get_by_role("link", name=INGEST, exact=True).first.click()
+            page.wait_for_url(f"**/dags/{INGEST}**")
+            run_url = f"{stack.base_url}/dags/{INGEST}/runs/{quote(run_id, safe='')}"
+            page.goto(run_url)
+            expect(page.get_by_text(run_id).first).to_be_visible()
+            expect(page.get_by_text("Success").first).to_be_visible()
+            page.goto(f"{run_url}/tasks/summarize")
+            expect(page.get_by_text("RINGKASAN INTAKE / INGEST SUMMARY")).to_be_visible()
+            # printed lines can land in the log's folded "Pre/Post Execute" groups: unfold the
+            # one that hides the counts (a click toggles, so only while they are not shown)
+            accepted = page.get_by_text(re.compile(r"^\s*accepted \d+ \|")).first
+            for group in ("Pre Execute", "Post Execute"):
+                header = page.get_by_text(group, exact=False)
+                if not accepted.is_visible() and header.count():
+                    header.first.click()
+            expect(accepted).to_be_visible()
+            expect(accepted).to_contain_text(SUMMARY_COUNTS)
+            page.get_by_text("RINGKASAN INTAKE / INGEST SUMMARY").scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOT))
+        except BaseException:
+            if "page" in locals():
+                page.screenshot(path=str(SCREENSHOT.with_name("airflow-ingest-summary-failure.png")))
+            raise
+        finally:
+            browser.close()
+    assert SCREENSHOT.stat().st_size > 10_000
