@@ -88,6 +88,14 @@ def test_run_loads_moves_and_feeds_back(tmp_path, warehouse_url):
     )
     assert [p.excel_row for p in plenos] == [2, 3, 4, 5]  # the header is row 1 of sheet Pleno
     assert all(p.is_quorate == 1 and p.filled_cells == 7 == p.required_cells for p in plenos)
+    # the GX row rules' results of the run are stored per district (the accepted file's 4 plenos)
+    dq = rows(
+        warehouse_url,
+        "SELECT suite, scope, COUNT(*) AS n, SUM(unexpected_count) AS bad, MIN(element_count) AS rows_checked"
+        " FROM dq_results GROUP BY suite, scope ORDER BY suite",
+    )
+    assert [(d.suite, d.scope, d.bad) for d in dq] == [("pencegahan", "3603", 0), ("pleno", "3603", 0)]
+    assert dq[1].rows_checked == 4 and dq[1].n >= 10  # every expectation of the pleno suite
 
 
 def test_same_bytes_twice_are_not_loaded_twice(tmp_path, warehouse_url):

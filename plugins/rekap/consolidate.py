@@ -21,7 +21,7 @@ from rekap import vocab
 from rekap.metrics import ScoreWeights, compute_marts, ensure_calendar
 from rekap.periods import Period
 from rekap.settings import Settings
-from rekap.warehouse import transaction, upgrade
+from rekap.warehouse import insert_dq_results, transaction, upgrade
 
 REPORTS = "reports"
 
@@ -129,32 +129,9 @@ def consolidate_period(
             ensure_calendar(conn, period)
             rows = readiness_rows(conn, settings, period)
             summaries, _failures = period_quality(rows)
-            for r in summaries:
-                conn.execute(
-                    text(
-                        "INSERT INTO dq_results (run_id, suite, expectation, column_name, rule, scope, success,"
-                        " element_count, unexpected_count, details, checked_at) VALUES (:run, :su, :ex, :c, :ru,"
-                        " :sc, :ok, :n, :u, :de, :t)"
-                    ),
-                    {
-                        "run": run_id,
-                        "su": r.suite,
-                        "ex": r.expectation,
-                        "c": r.column,
-                        "ru": r.rule,
-                        "sc": period.period_id,
-                        "ok": int(r.success),
-                        "n": r.element_count,
-                        "u": r.unexpected_count,
-                        "de": ", ".join(
-                            f"{m['district_code']}/{m['year']}-{m['month']:02d}"
-                            for m in rows
-                            if not m["received"]
-                        )
-                        or None,
-                        "t": now,
-                    },
-                )
+            missing = [r for r in rows if not r["received"]]
+            details = ", ".join(f"{m['district_code']}/{m['year']}-{m['month']:02d}" for m in missing)
+            insert_dq_results(conn, run_id, period.period_id, summaries, now, details or None)
             compute_marts(
                 conn, settings.registry.districts, settings.province_code, period, now, str(final), weights
             )
@@ -166,7 +143,6 @@ def consolidate_period(
                 now.astimezone(zone),
             )
             write_leadership_workbook(data, partial)
-            missing = [r for r in rows if not r["received"]]
             conn.execute(text("DELETE FROM runs WHERE run_id=:r"), {"r": run_id})
             conn.execute(
                 text(

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from rekap import cells, vocab
 from rekap.model import REJECTED, Record, Report
 from rekap.settings import Settings
-from rekap.warehouse import WarehouseError, as_datetime, sync_registry, transaction
+from rekap.warehouse import WarehouseError, as_datetime, insert_dq_results, sync_registry, transaction
 
 INBOX, ARCHIVE, REJECTED_DIR, FEEDBACK, REPORTS = "inbox", "archive", "rejected", "feedback", "reports"
 LOCK_NAME = ".rekap.lock"
@@ -713,29 +713,9 @@ def insert_records(conn: Connection, submission_id: int, report: Report) -> None
 
 
 def _store_dq(settings: Settings, run_id: str, scope: str, results, now: datetime) -> None:
-    if not results:
-        return
-    with transaction(settings.warehouse_url) as conn:
-        for r in results:
-            conn.execute(
-                text(
-                    "INSERT INTO dq_results (run_id, suite, expectation, column_name, rule, scope, success,"
-                    " element_count, unexpected_count, details, checked_at) VALUES (:run, :su, :ex, :c, :ru, :sc,"
-                    " :ok, :n, :u, NULL, :t)"
-                ),
-                {
-                    "run": run_id,
-                    "su": r.suite,
-                    "ex": r.expectation,
-                    "c": r.column,
-                    "ru": r.rule,
-                    "sc": scope,
-                    "ok": int(r.success),
-                    "n": r.element_count,
-                    "u": r.unexpected_count,
-                    "t": now,
-                },
-            )
+    if results:
+        with transaction(settings.warehouse_url) as conn:
+            insert_dq_results(conn, run_id, scope, results, now)
 
 
 # --- a whole run -----------------------------------------------------------------------

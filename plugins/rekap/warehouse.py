@@ -182,3 +182,31 @@ def sync_registry(conn: Connection, districts) -> None:
                 ),
                 params,
             )
+
+
+def insert_dq_results(
+    conn: Connection, run_id: str, scope: str, results, checked_at: datetime, details: str | None = None
+) -> None:
+    """One row per GX expectation result (``validation.RuleResult``) of a run, in the caller's
+    transaction; ``scope`` is the district or period the check was about."""
+    for r in results:
+        conn.execute(
+            text(
+                "INSERT INTO dq_results (run_id, suite, expectation, column_name, rule, scope, success,"
+                " element_count, unexpected_count, details, checked_at) VALUES (:run, :su, :ex, :c, :ru, :sc,"
+                " :ok, :n, :u, :de, :t)"
+            ),
+            {
+                "run": run_id,
+                "su": r.suite,
+                "ex": r.expectation,
+                "c": r.column,
+                "ru": r.rule,
+                "sc": scope,
+                "ok": int(r.success),
+                "n": r.element_count,
+                "u": r.unexpected_count,
+                "de": details,
+                "t": checked_at,
+            },
+        )
