@@ -18,6 +18,7 @@ COPY --chown=airflow:0 plugins/ ./plugins/
 COPY --chown=airflow:0 dags/ ./dags/
 COPY --chown=airflow:0 sql/ ./sql/
 COPY --chown=airflow:0 expectations/ ./expectations/
+COPY --chown=airflow:0 deploy/ ./deploy/
 
 # Build leftovers of a developer checkout (egg-info, bytecode) are not part of the image.
 # The celery provider version is the one constraints.txt pins; psycopg (v3) is the driver of

@@ -8,10 +8,8 @@
 # volume is empty. Changing a password later: ALTER ROLE ... PASSWORD ... (docs/deployment.md).
 set -eo pipefail
 
-if [[ -z "${AIRFLOW_DB_PASSWORD}" || -z "${WAREHOUSE_DB_PASSWORD}" ]]; then
-    echo "postgres-init: AIRFLOW_DB_PASSWORD and WAREHOUSE_DB_PASSWORD must be set" >&2
-    exit 1
-fi
+# Mounted beside this script by docker-compose.yml; the same check airflow-init makes.
+/usr/local/bin/refuse-placeholders.sh POSTGRES_PASSWORD AIRFLOW_DB_PASSWORD WAREHOUSE_DB_PASSWORD
 
 psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER}" --dbname "${POSTGRES_DB:-$POSTGRES_USER}" \
     -v airflow_password="${AIRFLOW_DB_PASSWORD}" \

@@ -247,10 +247,13 @@ def test_workers_can_scale(services):
         assert not published, f"worker publishes a host port: {port}"
 
 
-def test_only_the_api_server_publishes_a_port(services):
+def test_only_the_api_server_publishes_a_port_on_loopback_by_default(services, resolved):
     published = {name for name, s in services.items() if s.get("ports")}
     assert published == {"airflow-apiserver"}
-    assert "8080:8080" in [str(p) for p in services["airflow-apiserver"]["ports"]]
+    # Plain HTTP: with the example settings it is reachable from the host only (TLS proxy in front).
+    assert resolved["services"]["airflow-apiserver"]["ports"] == ["127.0.0.1:8080:8080"]
+    unset = resolve(services["airflow-apiserver"]["ports"], {})
+    assert unset == ["127.0.0.1:8080:8080"], "without AIRFLOW_UI_BIND the port stays on loopback"
 
 
 def test_healthchecks(services, common):
@@ -349,6 +352,65 @@ def test_env_example_holds_placeholders_only(example_env):
     assert "Fernet.generate_key()" in text, ".env.example says how to generate a Fernet key"
 
 
+REFUSE_PLACEHOLDERS = ROOT / "deploy" / "refuse-placeholders.sh"
+
+
+def run_guard(names: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["sh", str(REFUSE_PLACEHOLDERS), *names],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def guarded_names(command: str, script: str) -> list[str]:
+    """The variable names a shell command passes to refuse-placeholders.sh."""
+    joined = command.replace("\\\n", " ")
+    [args] = re.findall(rf"{re.escape(script)}((?: +[A-Z_][A-Z0-9_]*)+)", joined)
+    return args.split()
+
+
+def test_airflow_init_refuses_the_placeholders_of_env_example_first(services, resolved, example_env):
+    init = resolved["services"]["airflow-init"]
+    command = "\n".join(init["command"])
+    names = guarded_names(command, "/opt/rekap/deploy/refuse-placeholders.sh")
+    # Before anything else runs: no migration, no password file with a placeholder password.
+    assert command.index("refuse-placeholders.sh") < command.index("airflow db migrate")
+    env = environment(init)
+    # Every variable of the init container that carries a secret of .env is checked.
+    secrets = {example_env[name] for name in SECRET_VARS if name in example_env}
+    carrying = {k for k, v in env.items() if any(secret in v for secret in secrets)}
+    carrying -= {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC", "AIRFLOW__CELERY__RESULT_BACKEND"}
+    assert carrying <= set(names), f"not checked: {sorted(carrying - set(names))}"
+
+    refused = run_guard(names, env)
+    assert refused.returncode == 1
+    assert refused.stdout == "" and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "AIRFLOW__CORE__FERNET_KEY" in refused.stderr and "INIT_ADMIN_PASSWORD" in refused.stderr
+    assert "replace every change-me value in .env" in refused.stderr
+
+    real = {k: v.replace("change-me", "s3cr3t") for k, v in env.items()}
+    accepted = run_guard(names, real)
+    assert (accepted.returncode, accepted.stdout, accepted.stderr) == (0, "", "")
+    one_left = {**real, "INIT_ADMIN_PASSWORD": env["INIT_ADMIN_PASSWORD"]}
+    assert run_guard(names, one_left).returncode == 1
+    assert run_guard(names, {**real, "INIT_ADMIN_PASSWORD": ""}).returncode == 1
+
+
+def test_postgres_init_refuses_placeholders_with_the_same_guard(services, resolved):
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in services["postgres"]["volumes"] if ":" in v}
+    guard_target = next(t for t, src in mounts.items() if src.endswith("refuse-placeholders.sh"))
+    assert (ROOT / mounts[guard_target]).resolve() == REFUSE_PLACEHOLDERS
+    script = (ROOT / "deploy" / "postgres-init.sh").read_text(encoding="utf-8")
+    names = guarded_names(script, guard_target)
+    assert set(names) == {"POSTGRES_PASSWORD", "AIRFLOW_DB_PASSWORD", "WAREHOUSE_DB_PASSWORD"}
+    assert script.index(guard_target) < script.index("psql")
+    env = environment(resolved["services"]["postgres"])
+    assert run_guard(names, env).returncode == 1
+    assert run_guard(names, {k: v.replace("change-me", "x9") for k, v in env.items()}).returncode == 0
+
+
 def test_env_file_is_not_committed():
     tracked = subprocess.run(
         ["git", "ls-files", "--", ".env"], cwd=ROOT, capture_output=True, text=True, check=True
@@ -423,7 +485,16 @@ def test_dockerfile_installs_the_project_with_constraints(dockerfile):
             assert (ROOT / source).exists(), f"COPY {source}: not in the project"
             copied.add(source.rstrip("/"))
     # pyproject's readme, the package, the DAGs and the folders rekap finds beside the package.
-    needed = {"pyproject.toml", "constraints.txt", "README.md", "plugins", "dags", "sql", "expectations"}
+    needed = {
+        "pyproject.toml",
+        "constraints.txt",
+        "README.md",
+        "plugins",
+        "dags",
+        "sql",
+        "expectations",
+        "deploy",
+    }
     assert needed <= copied, f"not copied: {sorted(needed - copied)}"
     assert "ENV AIRFLOW__CORE__DAGS_FOLDER=/opt/rekap/dags" in dockerfile
     assert "AIRFLOW__CORE__PLUGINS_FOLDER=/opt/rekap/plugins" in dockerfile
