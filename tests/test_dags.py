@@ -7,6 +7,7 @@ developer's own Airflow stay untouched."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -94,8 +95,36 @@ def test_consolidation_alerts_operators_when_it_runs_late(parsed):
     ]
 
 
+PLUGIN_FILES_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from airflow._shared.module_loading import find_path_from_directory  # what the plugin loader uses
+    print("RESULT" + json.dumps(sorted(p for p in find_path_from_directory(sys.argv[1], ".airflowignore")
+                                       if p.endswith(".py"))))
+    """
+)
+
+
+def plugin_files(home: Path, folder: Path) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PLUGIN_FILES_PROBE, str(folder)],
+        env=airflow_env(home, {}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line, result.stdout[-3000:] + result.stderr[-3000:]
+    return [str(Path(p).relative_to(folder)) for p in json.loads(line[len("RESULT") :])]
+
+
 def test_plugin_folder_ignores_the_package(tmp_path):
-    """Airflow imports every .py under plugins/ as a plugin unless told not to."""
-    ignore = (PROJECT_ROOT / "plugins" / ".airflowignore").read_text()
-    assert "rekap/" in ignore or "rekap" in ignore
-    assert Path(PROJECT_ROOT / "plugins" / "rekap_airflow_plugin.py").is_file()
+    """Airflow imports every .py under plugins/ as a plugin unless told not to: with the
+    .airflowignore it finds only the plugin file, without it the package's modules too."""
+    assert plugin_files(tmp_path / "home", PROJECT_ROOT / "plugins") == ["rekap_airflow_plugin.py"]
+    bare = tmp_path / "plugins"
+    shutil.copytree(
+        PROJECT_ROOT / "plugins", bare, ignore=shutil.ignore_patterns(".airflowignore", "*.egg-info")
+    )
+    assert "rekap/settings.py" in plugin_files(tmp_path / "home", bare)
