@@ -44,10 +44,8 @@ PROBE = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def parsed(tmp_path_factory):
-    home = tmp_path_factory.mktemp("airflow_home")
-    env = airflow_env(home, {"REKAP_CONSOLIDATION_DEADLINE_HOURS": "2"})  # the production default
+def parse_dags(home: Path, settings: dict[str, str]) -> dict:
+    env = airflow_env(home, settings)
     result = subprocess.run(
         [sys.executable, "-c", PROBE, str(PROJECT_ROOT / "dags")],
         env=env,
@@ -59,6 +57,23 @@ def parsed(tmp_path_factory):
     line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line, result.stdout[-3000:] + result.stderr[-3000:]
     return json.loads(line[len("RESULT") :])
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory):
+    home = tmp_path_factory.mktemp("airflow_home")
+    return parse_dags(home, {"REKAP_CONSOLIDATION_DEADLINE_HOURS": "2"})  # the production default
+
+
+def test_a_wrong_parse_time_setting_is_a_one_line_import_error(tmp_path):
+    """REKAP_DEADLINE_DAY=31 used to crash the timetable with a ValueError; Settings refuses it."""
+    errors = parse_dags(tmp_path, {"REKAP_DEADLINE_DAY": "31"})["import_errors"]
+    assert {Path(p).name for p in errors} == {"consolidate_bimonthly.py", "ingest_district_reports.py"}
+    for error in errors.values():
+        last = error.strip().splitlines()[-1]
+        assert last == "rekap.settings.SettingsError: REKAP_DEADLINE_DAY must be between 1 and 28, not 31", (
+            error
+        )
 
 
 def test_every_dag_file_imports_without_errors(parsed):
