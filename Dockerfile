@@ -7,7 +7,8 @@
 FROM apache/airflow:3.3.2-python3.11
 
 # The project lives at /opt/rekap and is installed in editable mode, so rekap finds sql/ and
-# expectations/ next to the package (parents[2] of plugins/rekap/*.py is /opt/rekap).
+# expectations/ beside the package (rekap.settings.resource_dir; REKAP_SQL_DIR and
+# REKAP_EXPECTATIONS_DIR would point elsewhere).
 USER root
 RUN mkdir -p /opt/rekap && chown airflow:0 /opt/rekap
 USER airflow

@@ -35,23 +35,22 @@ from rekap.dag_support import (
     SUBMISSIONS_ASSET_URI,
     TAGS,
     consolidation_deadline,
-    deadline_day,
     default_args,
-    province_timezone,
     settings,
 )
+from rekap.settings import parse_time_settings
 from rekap.timetable import BimonthlyPeriodTimetable
 
-PROVINCE_TIMEZONE = province_timezone()
+PARSED = parse_time_settings()
 
 
 @dag(
     dag_id="consolidate_bimonthly",
     schedule=AssetOrTimeSchedule(
-        timetable=BimonthlyPeriodTimetable(timezone=PROVINCE_TIMEZONE, deadline_day=deadline_day()),
+        timetable=BimonthlyPeriodTimetable(timezone=PARSED.timezone, deadline_day=PARSED.deadline_day),
         assets=[Asset(SUBMISSIONS_ASSET_URI)],
     ),
-    start_date=pendulum.datetime(2026, 1, 1, tz=PROVINCE_TIMEZONE),
+    start_date=pendulum.datetime(2026, 1, 1, tz=PARSED.timezone),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

@@ -20,19 +20,19 @@ Every 15 minutes (setting `REKAP_INGEST_SCHEDULE`) this DAG looks in the shared 
 
 from __future__ import annotations
 
-import os
-
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 from rekap.dag_support import SUBMISSIONS_ASSET_URI, TAGS, default_args, settings
+from rekap.settings import parse_time_settings
 
 SUBMISSIONS = Asset(SUBMISSIONS_ASSET_URI)
+PARSED = parse_time_settings()
 
 
 @dag(
     dag_id="ingest_district_reports",
-    schedule=os.environ.get("REKAP_INGEST_SCHEDULE", "*/15 * * * *"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Jakarta"),
+    schedule=PARSED.ingest_schedule,
+    start_date=pendulum.datetime(2026, 1, 1, tz=PARSED.timezone),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

@@ -1,6 +1,7 @@
 -- mart_district_period: every metric of metrics.md for one period, from int_district_period.
 -- Parameters: :province_code, :period_id, :w_reporting, :w_on_time, :w_pleno,
--- :w_completeness, :w_documented (score weights; defaults 0.20/0.10/0.30/0.20/0.20).
+-- :w_completeness, :w_documented (score weights; defaults 0.20/0.10/0.30/0.20/0.20),
+-- :baik_min, :cukup_min (status thresholds 85 and 70: rekap.metrics.BAIK_MIN, CUKUP_MIN).
 -- Rates are unrounded; the status and the rank compare the score rounded to 9 decimals so
 -- that float noise never splits a tie or drops 85.0 to CUKUP.
 
@@ -63,8 +64,8 @@ SELECT
     s.prevention_type_count, s.kelembagaan_progress, s.record_completeness, s.issue_count,
     s.score,
     CASE WHEN s.reports_received = 0 THEN 'TIDAK MELAPOR'
-         WHEN s.score_9 >= 85 THEN 'BAIK'
-         WHEN s.score_9 >= 70 THEN 'CUKUP'
+         WHEN s.score_9 >= :baik_min THEN 'BAIK'
+         WHEN s.score_9 >= :cukup_min THEN 'CUKUP'
          ELSE 'KURANG' END,
     RANK() OVER (ORDER BY s.score_9 DESC),
     s.score - prev.score

@@ -57,11 +57,11 @@ PRODUCTION_SETTINGS = {
     "REKAP_REPORT_EMAILS",
     "REKAP_OPERATOR_EMAILS",
 }
-# Read from the environment when the DAG files are parsed (dag_support, the ingest DAG), so
+# Read from the environment when the DAG files are parsed (rekap.settings.ParseTimeSettings), so
 # they cannot come from Airflow Variables and must reach every Airflow container.
 PARSE_TIME_SETTINGS = {"REKAP_PROVINCE", "REKAP_REGISTRY", "REKAP_DEADLINE_DAY", "REKAP_INGEST_SCHEDULE"}
 # Environment-only knobs that are not in rekap.settings.NAMES, with the file that reads them.
-ENV_ONLY_SETTINGS = {"REKAP_INGEST_SCHEDULE": ROOT / "dags" / "ingest_district_reports.py"}
+ENV_ONLY_SETTINGS = {"REKAP_INGEST_SCHEDULE": ROOT / "plugins" / "rekap" / "settings.py"}
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message}, ${VAR:+alt}; $$ is a literal $.
 INTERPOLATION = re.compile(
@@ -512,14 +512,14 @@ def test_no_pip_additional_requirements_in_compose(compose_text):
     assert "_PIP_ADDITIONAL_REQUIREMENTS" not in compose_text
 
 
-def test_sql_and_expectations_are_found_beside_the_package():
+def test_sql_and_expectations_are_found_beside_the_package(monkeypatch):
     """The image copies the project tree as is, so this layout is the image's layout too."""
-    import rekap.validation
-    import rekap.warehouse
+    from rekap.settings import resource_dir
 
-    for module in (rekap.warehouse, rekap.validation):
-        assert Path(module.__file__).resolve().parents[2] == ROOT
-    assert (ROOT / "sql" / "migrations").is_dir() and (ROOT / "expectations").is_dir()
+    monkeypatch.delenv("REKAP_SQL_DIR", raising=False)
+    monkeypatch.delenv("REKAP_EXPECTATIONS_DIR", raising=False)
+    assert resource_dir("sql") == ROOT / "sql" and resource_dir("expectations") == ROOT / "expectations"
+    assert (ROOT / "sql" / "migrations").is_dir()
 
 
 # --- rekap settings ------------------------------------------------------------------------------

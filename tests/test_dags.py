@@ -7,6 +7,7 @@ developer's own Airflow stay untouched."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -43,10 +44,8 @@ PROBE = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def parsed(tmp_path_factory):
-    home = tmp_path_factory.mktemp("airflow_home")
-    env = airflow_env(home, {"REKAP_CONSOLIDATION_DEADLINE_HOURS": "2"})  # the production default
+def parse_dags(home: Path, settings: dict[str, str]) -> dict:
+    env = airflow_env(home, settings)
     result = subprocess.run(
         [sys.executable, "-c", PROBE, str(PROJECT_ROOT / "dags")],
         env=env,
@@ -58,6 +57,23 @@ def parsed(tmp_path_factory):
     line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line, result.stdout[-3000:] + result.stderr[-3000:]
     return json.loads(line[len("RESULT") :])
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory):
+    home = tmp_path_factory.mktemp("airflow_home")
+    return parse_dags(home, {"REKAP_CONSOLIDATION_DEADLINE_HOURS": "2"})  # the production default
+
+
+def test_a_wrong_parse_time_setting_is_a_one_line_import_error(tmp_path):
+    """REKAP_DEADLINE_DAY=31 used to crash the timetable with a ValueError; Settings refuses it."""
+    errors = parse_dags(tmp_path, {"REKAP_DEADLINE_DAY": "31"})["import_errors"]
+    assert {Path(p).name for p in errors} == {"consolidate_bimonthly.py", "ingest_district_reports.py"}
+    for error in errors.values():
+        last = error.strip().splitlines()[-1]
+        assert last == "rekap.settings.SettingsError: REKAP_DEADLINE_DAY must be between 1 and 28, not 31", (
+            error
+        )
 
 
 def test_every_dag_file_imports_without_errors(parsed):
@@ -94,8 +110,36 @@ def test_consolidation_alerts_operators_when_it_runs_late(parsed):
     ]
 
 
+PLUGIN_FILES_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from airflow._shared.module_loading import find_path_from_directory  # what the plugin loader uses
+    print("RESULT" + json.dumps(sorted(p for p in find_path_from_directory(sys.argv[1], ".airflowignore")
+                                       if p.endswith(".py"))))
+    """
+)
+
+
+def plugin_files(home: Path, folder: Path) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PLUGIN_FILES_PROBE, str(folder)],
+        env=airflow_env(home, {}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line, result.stdout[-3000:] + result.stderr[-3000:]
+    return [str(Path(p).relative_to(folder)) for p in json.loads(line[len("RESULT") :])]
+
+
 def test_plugin_folder_ignores_the_package(tmp_path):
-    """Airflow imports every .py under plugins/ as a plugin unless told not to."""
-    ignore = (PROJECT_ROOT / "plugins" / ".airflowignore").read_text()
-    assert "rekap/" in ignore or "rekap" in ignore
-    assert Path(PROJECT_ROOT / "plugins" / "rekap_airflow_plugin.py").is_file()
+    """Airflow imports every .py under plugins/ as a plugin unless told not to: with the
+    .airflowignore it finds only the plugin file, without it the package's modules too."""
+    assert plugin_files(tmp_path / "home", PROJECT_ROOT / "plugins") == ["rekap_airflow_plugin.py"]
+    bare = tmp_path / "plugins"
+    shutil.copytree(
+        PROJECT_ROOT / "plugins", bare, ignore=shutil.ignore_patterns(".airflowignore", "*.egg-info")
+    )
+    assert "rekap/settings.py" in plugin_files(tmp_path / "home", bare)

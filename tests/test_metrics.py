@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from rekap.intake import ingest
-from rekap.metrics import ScoreWeights, compute_marts, read_district_mart, read_province_mart, status_for
+from rekap.metrics import (
+    ScoreWeights,
+    compute_marts,
+    read_district_mart,
+    read_province_mart,
+    status_legend,
+)
 from rekap.periods import parse_period
 from rekap.settings import Settings
 from rekap.warehouse import transaction
@@ -224,15 +230,43 @@ def test_previous_period_is_computed_when_missing(tmp_path, warehouse_url):
     assert d["score_change"] == pytest.approx(0 - 100 * (0.1 + 0.05 + 0.3 * 4 / 9 + 0.2 + 0.2))
 
 
-def test_status_thresholds_and_weights():
-    assert status_for(85.0, 1) == "BAIK" and status_for(84.999999, 1) == "CUKUP"
-    assert status_for(70.0, 2) == "CUKUP" and status_for(69.99, 2) == "KURANG"
-    assert status_for(100.0, 0) == "TIDAK MELAPOR"
-    # float noise at the boundary: 0.2+0.1+0.3*0.5+0.2+0.2 is 0.8500000000000001 or 0.85
-    assert status_for(100 * (0.2 + 0.1 + 0.3 * 0.5 + 0.2 + 0.2), 2) == "BAIK"
-    assert ScoreWeights.from_text("0.25,0.05,0.3,0.2,0.2") == ScoreWeights(0.25, 0.05, 0.3, 0.2, 0.2)
-    with pytest.raises(ValueError):
-        ScoreWeights.from_text("1,2")
+def test_status_thresholds_are_decided_by_the_mart_sql(tmp_path, warehouse_url):
+    """The status of the real mart query at its boundaries. 3603 reports both months, so its
+    reporting rate is 1 and a reporting weight of s/100 alone gives the score s."""
+    root = tmp_path / "drive"
+    drop(root, "3603", "jan.xlsx", datetime(2026, 2, 3, tzinfo=WIB), pleno=[pleno_row(1, date(2026, 1, 5))])
+    feb = [pleno_row(1, date(2026, 2, 2))]
+    drop(root, "3603", "feb.xlsx", datetime(2026, 3, 3, tzinfo=WIB), month="Februari", pleno=feb)
+    settings = settings_for(root, warehouse_url)
+    ingest(settings)
+    cases = [
+        (84.999, "CUKUP"),
+        (85, "BAIK"),
+        (69.999, "KURANG"),
+        (70, "CUKUP"),
+        (85 - 1e-10, "BAIK"),  # float noise below 85 does not drop to CUKUP: compared at 9 decimals
+        (100, "BAIK"),
+    ]
+    for score, status in cases:
+        with transaction(warehouse_url) as conn:
+            compute_marts(
+                conn,
+                settings.registry.districts,
+                "36",
+                parse_period("2026-B1"),
+                GENERATED,
+                None,
+                ScoreWeights(score / 100, 0, 0, 0, 0),
+            )
+            rows = {r["district_code"]: r for r in read_district_mart(conn, "36", "2026-B1")}
+        assert rows["3603"]["score"] == pytest.approx(score), score
+        assert rows["3603"]["status"] == status, score
+        assert rows["3601"]["status"] == "TIDAK MELAPOR"  # no report, whatever the score
+
+
+def test_status_legend_of_the_workbook():
+    # the same constants are bound into the mart SQL (the test above)
+    assert status_legend() == "BAIK: skor ≥ 85 · CUKUP: 70–<85 · KURANG: < 70"
 
 
 def test_weights_change_the_score(tmp_path):

@@ -172,6 +172,15 @@ def test_december_deadline_is_in_january(tmp_path, capsys):
     assert "paling lambat 5 Januari 2026" in text
 
 
+def test_deadline_is_the_configured_deadline_day(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("REKAP_DEADLINE_DAY", "10")
+    out = tmp_path / "jan.xlsx"
+    assert main(["template", "--district", "3603", "--month", "2026-01", "-o", str(out)]) == 0
+    text = "\n".join(str(c.value) for c in load_workbook(out)["Petunjuk"]["A"] if c.value)
+    assert "paling lambat tanggal 10 bulan M+1" in text
+    assert "paling lambat 10 Februari 2026" in text
+
+
 def test_filled_template_is_accepted_with_exactly_the_data_rows(tmp_path, banten, now):
     path = fill_template(
         tmp_path / "isi.xlsx",

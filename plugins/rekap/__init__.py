@@ -4,7 +4,8 @@ The path of a report, one module each:
   reader (workbook -> typed submission) -> validation (GX rules -> row issues)
   -> intake (shared drive -> warehouse) -> metrics (sql/ marts)
   -> leadership_workbook / feedback (spreadsheets) -> delivery.
-Nothing in this package imports Airflow at module level; the DAGs only call it.
+No module imports Airflow at module level except ``timetable`` (an Airflow Timetable; only
+the plugin file and the consolidation DAG import it); the DAGs only call the rest.
 """
 
 __version__ = "0.1.0"

@@ -88,7 +88,9 @@ def hostname_from_env() -> str:
     """``[core] hostname_callable`` for several Airflow workers on one machine: the name in
     ``REKAP_AIRFLOW_HOSTNAME`` when set (so task instances say which worker ran them), else the
     machine's name as Airflow would report it."""
-    name = os.environ.get("REKAP_AIRFLOW_HOSTNAME", "").strip()
+    from rekap.settings import airflow_hostname
+
+    name = airflow_hostname()
     if name:
         return name
     from airflow.utils.net import getfqdn

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -45,7 +44,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         raise UsageError(f"district {args.district} is not in the registry")
     year, month = _parse_month(args.month)
     out = Path(args.output) if args.output else Path(template_filename(district.district_code, year, month))
-    write_template(out, district, year, month)
+    write_template(out, district, year, month, settings.deadline_day)
     print(out)
     return EXIT_OK
 
@@ -53,7 +52,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 def _validate_registry(settings: Settings):
     """A district checking its own file may be in any province of the registry unless the
     deployment's province is set explicitly."""
-    if os.environ.get("REKAP_PROVINCE"):
+    if settings.province_set:
         return settings.registry
     return load_registry(settings.registry_path)
 

@@ -7,9 +7,10 @@ here; those are imported inside the tasks.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 from typing import Any
+
+from rekap.settings import parse_time_settings
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,6 @@ TAGS = ["rekap"]
 # Assets: the ingest DAG updates SUBMISSIONS_ASSET when it loaded anything; the
 # consolidation listens to it to re-run periods that received corrections.
 SUBMISSIONS_ASSET_URI = "rekap://warehouse/submissions"
-REPORT_ASSET_URI = "rekap://shared-drive/reports"
 
 
 def default_args() -> dict[str, Any]:
@@ -27,32 +27,12 @@ def default_args() -> dict[str, Any]:
     outcome, not a task failure, so it never burns a retry."""
     return {
         "owner": OWNER,
-        "retries": int(os.environ.get("REKAP_TASK_RETRIES", "2")),
+        "retries": parse_time_settings().task_retries,
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,
         "execution_timeout": timedelta(minutes=30),
         "on_failure_callback": notify_failure,
     }
-
-
-def province_timezone() -> str:
-    """The time zone of this deployment's province, read at parse time from the environment
-    and the registry CSV (cheap: no Variables, no database). It anchors the schedule."""
-    from rekap.registry import RegistryError, load_registry
-    from rekap.settings import DEFAULT_PROVINCE
-
-    province = os.environ.get("REKAP_PROVINCE", "").strip() or DEFAULT_PROVINCE
-    try:
-        return load_registry(os.environ.get("REKAP_REGISTRY") or None).province_timezone(province).key
-    except RegistryError:
-        return "Asia/Jakarta"  # the tasks report the wrong setting in one clear line
-
-
-def deadline_day() -> int:
-    try:
-        return int(os.environ.get("REKAP_DEADLINE_DAY", "5"))
-    except ValueError:
-        return 5
 
 
 def settings():
@@ -70,20 +50,12 @@ def settings():
     return Settings.from_airflow(variable_get)
 
 
-def consolidation_deadline_hours() -> float:
-    """How long a consolidation run may take from being queued before operators are told."""
-    try:
-        return float(os.environ.get("REKAP_CONSOLIDATION_DEADLINE_HOURS", "2"))
-    except ValueError:
-        return 2.0
-
-
 def consolidation_deadline():
     """An Airflow deadline alert: e-mail the operators when a consolidation run has not
     finished ``REKAP_CONSOLIDATION_DEADLINE_HOURS`` (default 2; 0 disables) after it was queued."""
     from airflow.sdk import DeadlineAlert, DeadlineReference, SyncCallback
 
-    hours = consolidation_deadline_hours()
+    hours = parse_time_settings().consolidation_deadline_hours
     if hours <= 0:
         return None  # disabled (0), e.g. under `airflow dags test`: see airflow_local.airflow_env
     return DeadlineAlert(
@@ -108,11 +80,8 @@ def notify_consolidation_overdue(context: dict[str, Any] | None = None, hours: f
 
 def notify_failure(context: dict[str, Any]) -> None:
     """E-mail the operator list when a task fails for good (after its retries)."""
-    try:
-        from rekap.delivery import notify_operators_of_failure
-    except ImportError:  # delivery not installed in this build
-        log.warning("task failed; no notifier available")
-        return
+    from rekap.delivery import notify_operators_of_failure
+
     try:
         notify_operators_of_failure(settings(), context)
     except Exception:  # a notifier must never hide the original failure

@@ -173,7 +173,7 @@ def fill_template(
 def _first_data_row(ws) -> int:
     """Below the template's header and its greyed example row."""
     for r in range(1, 16):
-        if str(ws.cell(row=r, column=1).value or "").strip().lower() == "contoh":
+        if str(ws.cell(row=r, column=1).value or "").strip() == vocab.EXAMPLE_MARKER:
             return r + 1
     for r in range(1, 16):
         if ws.cell(row=r, column=1).value in ("No", "Aspek"):

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rekap import sheets, vocab
+from rekap.metrics import status_legend
 from rekap.report_data import LeadershipData
 
 SHEET_SUMMARY = "Ringkasan"
@@ -199,7 +200,7 @@ def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
         sheets.number_cell(ws, row, 2, sum(1 for d in data.districts if d.get("status") == status))
         row += 1
     sheets.border_range(ws, first, row - 1, 1, 2)
-    note = sheets.text_cell(ws, row, 1, "BAIK: skor ≥ 85 · CUKUP: 70–<85 · KURANG: < 70")
+    note = sheets.text_cell(ws, row, 1, status_legend())
     note.font = sheets.NOTE_FONT
 
     row += 2

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import signal
 import socket
@@ -32,6 +31,7 @@ from rekap.airflow_local import (
     stop_all,
     wait_for_health,
 )
+from rekap.settings import local_airflow_port
 
 DEFAULT_BASE = PROJECT_ROOT / "data" / "airflow-demo"
 DEFAULT_PORT = 8080
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--port",
         type=int,
-        default=int(os.environ.get("REKAP_AIRFLOW_PORT", DEFAULT_PORT)),
+        default=local_airflow_port(DEFAULT_PORT),
         help=f"port of the UI/API (default REKAP_AIRFLOW_PORT or {DEFAULT_PORT}; a free one when taken)",
     )
     args = parser.parse_args(argv)

@@ -18,21 +18,28 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from rekap.periods import Period, week_monday, weeks_of_period
-from rekap.settings import parse_score_weights
+from rekap.settings import DEFAULT_SCORE_WEIGHTS
 from rekap.warehouse import read_sql, split_statements, sync_registry
 
 STATUS_BAIK, STATUS_CUKUP, STATUS_KURANG, STATUS_NONE = "BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR"
+# The status thresholds of metrics.md. sql/mart_district_period.sql decides with them (bound as
+# :baik_min and :cukup_min); the workbook's legend prints them.
+BAIK_MIN, CUKUP_MIN = 85, 70
+
+
+def status_legend() -> str:
+    return f"BAIK: skor ≥ {BAIK_MIN} · CUKUP: {CUKUP_MIN}–<{BAIK_MIN} · KURANG: < {CUKUP_MIN}"
 
 
 @dataclass(frozen=True)
 class ScoreWeights:
-    """score = 100 × Σ weight × rate (metrics.md); configurable, default as specified."""
+    """score = 100 × Σ weight × rate (metrics.md); configurable (``Settings.score_weights``)."""
 
-    reporting: float = 0.20
-    on_time: float = 0.10
-    pleno: float = 0.30
-    completeness: float = 0.20
-    documented: float = 0.20
+    reporting: float = DEFAULT_SCORE_WEIGHTS[0]
+    on_time: float = DEFAULT_SCORE_WEIGHTS[1]
+    pleno: float = DEFAULT_SCORE_WEIGHTS[2]
+    completeness: float = DEFAULT_SCORE_WEIGHTS[3]
+    documented: float = DEFAULT_SCORE_WEIGHTS[4]
 
     def params(self) -> dict[str, float]:
         return {
@@ -42,19 +49,6 @@ class ScoreWeights:
             "w_completeness": self.completeness,
             "w_documented": self.documented,
         }
-
-    @classmethod
-    def from_text(cls, text_value: str | None) -> ScoreWeights:
-        """``REKAP_SCORE_WEIGHTS=0.2,0.1,0.3,0.2,0.2`` in the order of the formula."""
-        return cls(*parse_score_weights(text_value))
-
-
-def status_for(score: float, reports_received: int) -> str:
-    """The status rule of metrics.md, for tests and documentation (the SQL applies it)."""
-    if reports_received == 0:
-        return STATUS_NONE
-    rounded = round(score, 9)
-    return STATUS_BAIK if rounded >= 85 else STATUS_CUKUP if rounded >= 70 else STATUS_KURANG
 
 
 def ensure_calendar(conn: Connection, period: Period) -> None:
@@ -146,6 +140,8 @@ def _compute(
         "period_end": period.end,
         "generated_at": generated_at,
         "report_path": report_path,
+        "baik_min": BAIK_MIN,
+        "cukup_min": CUKUP_MIN,
         **weights.params(),
     }
     run_sql_file(conn, "int_counted_records.sql", params)

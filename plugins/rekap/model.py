@@ -87,7 +87,6 @@ class Report:
     rejection: str | None = None  # message to the district, Indonesian
     warnings: list[str] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
-    validated: bool = False
 
     @property
     def file_name(self) -> str:

@@ -106,10 +106,15 @@ def weeks_of_period(period: Period) -> list[tuple[int, int]]:
     return weeks
 
 
+def report_due_date(year: int, month: int, deadline_day: int) -> date:
+    """The day by whose end the report of ``year-month`` is due: ``deadline_day`` of the next month."""
+    y, m = next_month(year, month)
+    return date(y, m, deadline_day)
+
+
 def report_deadline(year: int, month: int, deadline_day: int, zone: ZoneInfo) -> datetime:
     """The last moment (23:59:59.999999 local) at which the report of ``year-month`` is on time."""
-    y, m = next_month(year, month)
-    return datetime.combine(date(y, m, deadline_day), time.max, tzinfo=zone)
+    return datetime.combine(report_due_date(year, month, deadline_day), time.max, tzinfo=zone)
 
 
 def consolidation_time(period: Period, deadline_day: int, zone: ZoneInfo) -> datetime:

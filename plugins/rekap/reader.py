@@ -26,7 +26,6 @@ from rekap.workbook import (
 
 HEADER_SEARCH_ROWS = 15
 IDENTITY_SEARCH_ROWS = 30
-EXAMPLE_MARKER = "contoh"  # the template's greyed example row has "Contoh" in No / column A
 
 FIX_AND_RESEND = "Perbaiki lalu unggah kembali berkas ke folder kab/kota Anda."
 
@@ -91,17 +90,13 @@ def read_cell(field: vocab.Field, raw: Any, percent_cell: bool = False) -> Cell:
         if field.type == vocab.PERCENT:
             return Cell(text, cells.parse_percent(raw, percent_cell))
         if field.type == vocab.ENUM:
-            canonical = cells.match_enum(raw, _enum_of(field))
+            canonical = cells.match_enum(raw, field.name)
             return Cell(text, canonical, readable=canonical is not None)
         if field.type == vocab.PRESENCE:
             return Cell(text, cells.presence(raw))
     except cells.Unreadable:
         return Cell(text, None, readable=False)
     return Cell(text, text)
-
-
-def _enum_of(field: vocab.Field) -> str:
-    return {"pleno_type": "pleno_type", "activity_type": "activity_type", "aspect": "aspect"}[field.name]
 
 
 def read_records(
@@ -114,7 +109,7 @@ def read_records(
         filled = {name for name, v in values.items() if not cells.is_blank(v)}
         if not filled or filled == {"no"}:
             continue  # blank row, or a pre-numbered empty row
-        if EXAMPLE_MARKER in (
+        if cells.normalise_key(vocab.EXAMPLE_MARKER) in (
             cells.normalise_key(values.get("no")),
             cells.normalise_key(sheet.cell(row_number, 1)),
         ):
@@ -229,8 +224,6 @@ def check_identity(
             "Kab/Kota di lembar Identitas, atau unggah berkas ke folder kab/kota yang benar.",
         )
     today = now.astimezone(district.zone).date()  # "the current month" is the district's own
-    if not 1 <= identity.month <= 12:
-        raise FileRejected("period_invalid", f"Bulan {identity.month} tidak valid. {FIX_AND_RESEND}")
     period = (identity.year, identity.month)
     if period > (today.year, today.month):
         raise FileRejected(

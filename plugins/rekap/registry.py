@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 # Bawaslu Kabupaten/Kota became permanent bodies with UU 7/2017; no report predates 2018.
 DEFAULT_FIRST_MONTH = (2018, 1)
+# The time zone of the pilot province (Banten, WIB): the fallback where no registry row says.
+DEFAULT_TIMEZONE = "Asia/Jakarta"
 REQUIRED_COLUMNS = (
     "province_code",
     "province_name",

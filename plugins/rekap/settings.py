@@ -1,7 +1,9 @@
-"""Every setting of rekap, in one place (documented in the README).
+"""Every setting of rekap, in one place (documented in the README): the only reader of ``REKAP_*``.
 
 The CLI reads them from the environment; the DAGs from the environment or, when set,
-Airflow Variables of the same name (see ``Settings.from_airflow``).
+Airflow Variables of the same name (see ``Settings.from_airflow``). What the DAG files need
+while Airflow parses them comes from the environment only (``ParseTimeSettings``), with the
+same checks. Where ``sql/`` and ``expectations/`` are is ``resource_dir``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from rekap.registry import Registry, RegistryError, load_registry
+import rekap
+from rekap.registry import DEFAULT_TIMEZONE, Registry, RegistryError, load_registry
 
 NAMES = (
     "REKAP_SHARED_ROOT",
@@ -30,10 +33,26 @@ NAMES = (
     "REKAP_SMTP_CONN_ID",
     "REKAP_SCORE_WEIGHTS",
 )
+# Read when Airflow parses the DAG files: environment only (Variables need the API server).
+PARSE_TIME_NAMES = (
+    "REKAP_PROVINCE",
+    "REKAP_REGISTRY",
+    "REKAP_DEADLINE_DAY",
+    "REKAP_INGEST_SCHEDULE",
+    "REKAP_TASK_RETRIES",
+    "REKAP_CONSOLIDATION_DEADLINE_HOURS",
+)
+# Development only: the port of `make airflow`, the worker names of the distributed test.
+DEV_NAMES = ("REKAP_AIRFLOW_PORT", "REKAP_AIRFLOW_HOSTNAME")
+# The folders of SQL and GX suites, when they are not beside the package (see resource_dir).
+RESOURCE_NAMES = {"sql": "REKAP_SQL_DIR", "expectations": "REKAP_EXPECTATIONS_DIR"}
 # score = 100 × Σ weight × rate, in the order of metrics.md's formula:
 # reporting, on time, pleno compliance, record completeness, documented prevention.
 DEFAULT_SCORE_WEIGHTS = (0.20, 0.10, 0.30, 0.20, 0.20)
 DEFAULT_PROVINCE = "36"  # Banten, the pilot province
+DEFAULT_DEADLINE_DAY = 5  # the report of month M is due by the end of this day of month M+1
+MAX_DEADLINE_DAY = 28  # every month has the day, so a deadline never falls into the month after
+DEFAULT_INGEST_SCHEDULE = "*/15 * * * *"
 DEFAULT_DATA_DIR = Path("data")
 
 
@@ -49,13 +68,14 @@ class Settings:
     registry_path: Path | None
     received_at_source: str = "first_seen"
     stable_seconds: float = 60.0
-    deadline_day: int = 5
+    deadline_day: int = DEFAULT_DEADLINE_DAY
     max_file_mb: float = 20.0
     max_rows: int = 5000
     report_emails: tuple[str, ...] = ()
     operator_emails: tuple[str, ...] = ()
     smtp_conn_id: str = "smtp_default"
     score_weights: tuple[float, ...] = DEFAULT_SCORE_WEIGHTS
+    province_set: bool = False  # REKAP_PROVINCE given explicitly (not the default)
     _registry: list = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -75,13 +95,14 @@ class Settings:
             registry_path=Path(get("REKAP_REGISTRY")) if get("REKAP_REGISTRY") else None,
             received_at_source=source,
             stable_seconds=_number("REKAP_STABLE_SECONDS", get("REKAP_STABLE_SECONDS", "60"), 0, 86400),
-            deadline_day=int(_number("REKAP_DEADLINE_DAY", get("REKAP_DEADLINE_DAY", "5"), 1, 28)),
+            deadline_day=_deadline_day(get("REKAP_DEADLINE_DAY")),
             max_file_mb=_number("REKAP_MAX_FILE_MB", get("REKAP_MAX_FILE_MB", "20"), 0.001, 1024),
-            max_rows=int(_number("REKAP_MAX_ROWS", get("REKAP_MAX_ROWS", "5000"), 1, 1_000_000)),
+            max_rows=_whole("REKAP_MAX_ROWS", get("REKAP_MAX_ROWS", "5000"), 1, 1_000_000),
             report_emails=_emails(get("REKAP_REPORT_EMAILS")),
             operator_emails=_emails(get("REKAP_OPERATOR_EMAILS")),
             smtp_conn_id=get("REKAP_SMTP_CONN_ID", "smtp_default"),
             score_weights=parse_score_weights(get("REKAP_SCORE_WEIGHTS")),
+            province_set=bool(get("REKAP_PROVINCE")),
         )
 
     @classmethod
@@ -130,6 +151,85 @@ class Settings:
                 f"REKAP_SHARED_ROOT {self.shared_root} is not a folder: mount the shared drive or fix the setting"
             )
         return self.shared_root
+
+
+@dataclass(frozen=True)
+class ParseTimeSettings:
+    """What the DAG files and the timetable need while Airflow parses them: from the
+    environment only, checked as ``Settings`` checks them, so a wrong value is a one-line
+    DAG import error instead of a crash deep in Airflow (or a silently different default)."""
+
+    timezone: str = DEFAULT_TIMEZONE  # the province's, from the registry: anchors the schedules
+    deadline_day: int = DEFAULT_DEADLINE_DAY
+    ingest_schedule: str = DEFAULT_INGEST_SCHEDULE
+    task_retries: int = 2
+    consolidation_deadline_hours: float = 2.0
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> ParseTimeSettings:
+        def get(name: str, default: str = "") -> str:
+            return (env.get(name) or default).strip()
+
+        return cls(
+            timezone=_province_timezone(get("REKAP_PROVINCE", DEFAULT_PROVINCE), get("REKAP_REGISTRY")),
+            deadline_day=_deadline_day(get("REKAP_DEADLINE_DAY")),
+            ingest_schedule=get("REKAP_INGEST_SCHEDULE", DEFAULT_INGEST_SCHEDULE),
+            task_retries=_whole("REKAP_TASK_RETRIES", get("REKAP_TASK_RETRIES", "2"), 0, 10),
+            consolidation_deadline_hours=_number(
+                "REKAP_CONSOLIDATION_DEADLINE_HOURS", get("REKAP_CONSOLIDATION_DEADLINE_HOURS", "2"), 0, 168
+            ),
+        )
+
+
+def parse_time_settings() -> ParseTimeSettings:
+    return ParseTimeSettings.from_mapping(os.environ)
+
+
+def _province_timezone(province: str, registry: str) -> str:
+    try:
+        return load_registry(registry or None).province_timezone(province).key
+    except RegistryError:
+        # The DAGs still parse; their first task stops on the wrong setting with one clear line.
+        return DEFAULT_TIMEZONE
+
+
+def resource_dir(name: str) -> Path:
+    """``sql`` or ``expectations``: its setting (``REKAP_SQL_DIR``, ``REKAP_EXPECTATIONS_DIR``)
+    when set, else the folder beside the package (a checkout, the image's /opt/rekap). An
+    installed package without that tree points the setting at its copy."""
+    setting = RESOURCE_NAMES[name]
+    override = os.environ.get(setting, "").strip()
+    path = Path(override).expanduser() if override else Path(rekap.__file__).resolve().parents[2] / name
+    if not path.is_dir():
+        raise SettingsError(f"{setting}: {path} is not a folder; point {setting} at the project's {name}/")
+    return path
+
+
+def local_airflow_port(default: int) -> int:
+    """``REKAP_AIRFLOW_PORT``: the UI/API port of the local Airflow (``make airflow``)."""
+    return _whole(
+        "REKAP_AIRFLOW_PORT", os.environ.get("REKAP_AIRFLOW_PORT", "").strip() or str(default), 1, 65535
+    )
+
+
+def airflow_hostname() -> str:
+    """``REKAP_AIRFLOW_HOSTNAME``: the name a local Airflow worker reports (empty: the machine's)."""
+    return os.environ.get("REKAP_AIRFLOW_HOSTNAME", "").strip()
+
+
+def check_deadline_day(day: int) -> int:
+    """The rule of REKAP_DEADLINE_DAY, for values that do not come from text (the timetable)."""
+    if not 1 <= day <= MAX_DEADLINE_DAY:
+        raise SettingsError(f"REKAP_DEADLINE_DAY must be between 1 and {MAX_DEADLINE_DAY}, not {day}")
+    return day
+
+
+def _deadline_day(text: str) -> int:
+    return _whole("REKAP_DEADLINE_DAY", text or str(DEFAULT_DEADLINE_DAY), 1, MAX_DEADLINE_DAY)
+
+
+def _whole(name: str, text: str, low: int, high: int) -> int:
+    return int(_number(name, text, low, high))
 
 
 def _number(name: str, text: str, low: float, high: float) -> float:

@@ -20,12 +20,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rekap import vocab
+from rekap.periods import report_due_date
 from rekap.registry import District
+from rekap.settings import DEFAULT_DEADLINE_DAY
 
 DATE_FORMAT = "DD/MM/YYYY"
-EXAMPLE_MARKER = "Contoh"  # column A of the example row; the reader skips such rows
+EXAMPLE_MARKER = vocab.EXAMPLE_MARKER
 LIST_SHEET = "Daftar"  # hidden sheet holding the drop-down lists
-DEADLINE_DAY = 5  # the report of month M is due by this day of month M+1
 # Validation and formats cover this many rows below the example row: far more than any
 # district month, and cheap (validations are ranges, formats are column styles).
 DATA_ROWS = 1000
@@ -51,11 +52,7 @@ WIDTHS = {
 NARROW = {"no": 8}
 
 # The enumeration behind each drop-down column.
-ENUM_LISTS = {
-    "pleno_type": vocab.PLENO_TYPES,
-    "activity_type": vocab.ACTIVITY_TYPES,
-    "aspect": vocab.ASPECTS,
-}
+ENUM_LISTS = vocab.ENUM_VALUES
 LIST_NAMES = {
     "pleno_type": "DaftarJenisPleno",
     "activity_type": "DaftarJenisKegiatan",
@@ -68,8 +65,11 @@ def template_filename(district_code: str, year: int, month: int) -> str:
     return f"Laporan_{district_code}_{year:04d}-{month:02d}.xlsx"
 
 
-def write_template(path: Path, district: District, year: int, month: int) -> Path:
-    """Write the blank report workbook of ``district`` for ``year``-``month`` to ``path``."""
+def write_template(
+    path: Path, district: District, year: int, month: int, deadline_day: int = DEFAULT_DEADLINE_DAY
+) -> Path:
+    """Write the blank report workbook of ``district`` for ``year``-``month`` to ``path``;
+    its instructions give the deadline of this deployment (``Settings.deadline_day``)."""
     path = Path(path)
     wb = Workbook()
     identitas = wb.active
@@ -79,7 +79,7 @@ def write_template(path: Path, district: District, year: int, month: int) -> Pat
     for kind in vocab.RECORD_KINDS:
         ws = wb.create_sheet(vocab.SHEET_NAMES[kind])
         _write_data_sheet(ws, kind, year, month)
-    _write_instructions(wb.create_sheet(vocab.SHEET_PETUNJUK), district, year, month)
+    _write_instructions(wb.create_sheet(vocab.SHEET_PETUNJUK), district, year, month, deadline_day)
     # The list sheet last and hidden: districts should not edit it, the reader ignores it.
     wb.move_sheet(LIST_SHEET, offset=len(wb.sheetnames))
     wb.active = 0
@@ -323,15 +323,12 @@ def _serial(day: date) -> int:
 # --- Petunjuk ----------------------------------------------------------------------------
 
 
-def _deadline(year: int, month: int) -> date:
-    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return date(next_year, next_month, DEADLINE_DAY)
-
-
-def _instruction_lines(district: District, year: int, month: int) -> list[tuple[str, str]]:
+def _instruction_lines(
+    district: District, year: int, month: int, deadline_day: int = DEFAULT_DEADLINE_DAY
+) -> list[tuple[str, str]]:
     """(style, text) lines; style is "title", "head" or "" for body text."""
     period = f"{vocab.month_name(month)} {year}"
-    due = _deadline(year, month)
+    due = report_due_date(year, month, deadline_day)
     lines: list[tuple[str, str]] = [
         ("title", f"Petunjuk Pengisian Laporan Bulanan {district.district_name} — {period}"),
         ("", ""),
@@ -370,7 +367,7 @@ def _instruction_lines(district: District, year: int, month: int) -> list[tuple[
         ("head", "3. Batas waktu"),
         (
             "",
-            f"Laporan bulan M wajib diterima paling lambat tanggal {DEADLINE_DAY} bulan M+1. "
+            f"Laporan bulan M wajib diterima paling lambat tanggal {deadline_day} bulan M+1. "
             f"Laporan {period} paling lambat {due.day} {vocab.month_name(due.month)} {due.year}.",
         ),
         ("", ""),
@@ -407,8 +404,8 @@ def _type_hint(kind: str) -> str:
     }[kind]
 
 
-def _write_instructions(ws: Worksheet, district: District, year: int, month: int) -> None:
-    for row, (style, text) in enumerate(_instruction_lines(district, year, month), start=1):
+def _write_instructions(ws: Worksheet, district: District, year: int, month: int, deadline_day: int) -> None:
+    for row, (style, text) in enumerate(_instruction_lines(district, year, month, deadline_day), start=1):
         cell = ws.cell(row=row, column=1, value=text or None)
         if style == "title":
             cell.font = Font(bold=True, size=14)

@@ -19,14 +19,16 @@ import pendulum
 from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, Timetable
 
 from rekap.periods import Period, consolidation_time, period_of
+from rekap.registry import DEFAULT_TIMEZONE
+from rekap.settings import DEFAULT_DEADLINE_DAY, check_deadline_day
 
 
 class BimonthlyPeriodTimetable(Timetable):
     """Two-month consolidation periods in ``timezone``, run after the period's deadline."""
 
-    def __init__(self, timezone: str = "Asia/Jakarta", deadline_day: int = 5) -> None:
+    def __init__(self, timezone: str = DEFAULT_TIMEZONE, deadline_day: int = DEFAULT_DEADLINE_DAY) -> None:
         self.timezone = timezone
-        self.deadline_day = deadline_day
+        self.deadline_day = check_deadline_day(deadline_day)
         self.zone = ZoneInfo(timezone)
         self.description = (
             f"every two months (Jan–Feb, Mar–Apr, …), at 06:00 {timezone} on day {deadline_day + 1} "
@@ -100,7 +102,8 @@ class BimonthlyPeriodTimetable(Timetable):
     @classmethod
     def deserialize(cls, data: dict[str, Any]) -> BimonthlyPeriodTimetable:
         return cls(
-            timezone=data.get("timezone", "Asia/Jakarta"), deadline_day=int(data.get("deadline_day", 5))
+            timezone=data.get("timezone", DEFAULT_TIMEZONE),
+            deadline_day=int(data.get("deadline_day", DEFAULT_DEADLINE_DAY)),
         )
 
     def __eq__(self, other: object) -> bool:

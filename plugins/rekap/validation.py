@@ -1,10 +1,13 @@
 """Row-level rules, evaluated with Great Expectations.
 
-The rules live once, as GX expectation suites in ``expectations/<kind>.json``. Each
-expectation's ``meta`` names the field it is about, the message to the district and
-whether a failing cell counts as not filled. This module only builds the frame GX checks
-(one row per record, with the derived columns the suites refer to), runs the suites for
-many reports at once, and maps GX's unexpected rows back to Excel rows as ``Issue``s.
+Each rule lives once. The rules of one field (required, readable as its type, in range,
+one of its enumeration) are generated from ``vocab``'s field definitions when the suite is
+built; the cross-field rules (date within the month, Hadir <= Anggota, duplicates) are the
+GX suites in ``expectations/<kind>.json``. Each expectation's ``meta`` names the field it is
+about, the message to the district and whether a failing cell counts as not filled. This
+module builds the suites and the frame GX checks (one row per record, with the derived
+columns the suites refer to), runs them for many reports at once, and maps GX's unexpected
+rows back to Excel rows as ``Issue``s.
 
 GX takes seconds to import, so it is imported here, inside functions, never at start-up.
 """
@@ -17,25 +20,99 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from rekap import cells, vocab
 from rekap.model import Issue, Record, Report
+from rekap.settings import resource_dir
 
 INDEX_COLUMNS = ["__submission", "__row"]
 
+# The rules of a field's type. The frame holds a readable cell in canonical form (ISO date,
+# integer, float) and an unreadable one as typed, so the pattern finds what the reader could
+# not read; the range is checked on the typed value (``<field>__value``).
+READABLE_RULES = {
+    vocab.DATE: (
+        r"^\d{4}-\d{2}-\d{2}$",
+        "{label} tidak terbaca sebagai tanggal; tulis dd/mm/yyyy, misalnya 12/01/2026.",
+    ),
+    vocab.INTEGER: (r"^-?\d+$", "{label} harus bilangan bulat (misalnya 25), bukan pecahan atau teks."),
+    vocab.PERCENT: (r"^-?\d+(?:\.\d+)?$", "{label} harus angka 0 sampai 100, misalnya 75 atau 75%."),
+}
+RANGE_RULES = {
+    vocab.INTEGER: ({"min_value": 0}, "{label} tidak boleh negatif."),
+    vocab.PERCENT: ({"min_value": 0, "max_value": 100}, "{label} harus di antara 0 dan 100."),
+}
+# The rules generated from vocab; the JSON suites hold only the others.
+FIELD_RULES = ("required", "readable", "range", "enumeration")
 
-def expectations_dir() -> Path:
-    """``expectations/`` of the project; ``REKAP_EXPECTATIONS_DIR`` overrides."""
-    override = os.environ.get("REKAP_EXPECTATIONS_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "expectations"
+
+def _expectation(type_: str, kwargs: dict[str, Any], field: vocab.Field, rule: str, problem: str) -> dict:
+    meta = {"column": field.name, "rule": rule, "invalidates": True, "problem": problem}
+    return {"type": type_, "kwargs": kwargs, "meta": meta}
+
+
+def field_expectations(field: vocab.Field) -> list[dict[str, Any]]:
+    """The single-field rules of one record field, from its definition in ``vocab``."""
+    rules = []
+    name, label = field.name, field.label
+    if field.required:
+        problem = f"{label} wajib diisi: {field.need}."
+        rules.append(
+            _expectation("expect_column_values_to_not_be_null", {"column": name}, field, "required", problem)
+        )
+    if field.type in READABLE_RULES:
+        regex, problem = READABLE_RULES[field.type]
+        kwargs = {"column": name, "regex": regex}
+        rules.append(
+            _expectation(
+                "expect_column_values_to_match_regex", kwargs, field, "readable", problem.format(label=label)
+            )
+        )
+    if field.type in RANGE_RULES:
+        bounds, problem = RANGE_RULES[field.type]
+        kwargs = {"column": f"{name}__value", **bounds}
+        rules.append(
+            _expectation(
+                "expect_column_values_to_be_between", kwargs, field, "range", problem.format(label=label)
+            )
+        )
+    if field.type == vocab.ENUM:
+        values = vocab.ENUM_VALUES[name]
+        problem = f"{label} tidak dikenali; pilih salah satu: {', '.join(values)}."
+        kwargs = {"column": name, "value_set": list(values)}
+        rules.append(_expectation("expect_column_values_to_be_in_set", kwargs, field, "enumeration", problem))
+    return rules
+
+
+def load_json_suite(kind: str) -> dict[str, Any]:
+    path = resource_dir("expectations") / f"{kind}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @cache
 def load_suite_dict(kind: str) -> dict[str, Any]:
-    path = expectations_dir() / f"{kind}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The suite of ``kind``. For a record kind: each field's generated rules, followed by the
+    cross-field rules of its JSON suite about that field, then the whole-row rules."""
+    suite = load_json_suite(kind)
+    if kind not in vocab.SHEET_FIELDS:
+        return suite
+    cross_field = suite["expectations"]
+    names = {f.name for f in vocab.SHEET_FIELDS[kind]}
+    for e in cross_field:
+        # A second home for a generated rule, or a rule about no field, would go unnoticed.
+        if e["meta"]["rule"] in FIELD_RULES or e["meta"]["column"] not in names:
+            raise ValueError(
+                f"expectations/{kind}.json: {e['type']} on {e['meta']['column']!r} ({e['meta']['rule']}) "
+                "belongs in vocab.py (field rules are generated) or names no field of the sheet"
+            )
+    # Rules over many columns of a row (duplicates) come after every cell's own rules.
+    whole_row = [e for e in cross_field if "column_list" in e["kwargs"]]
+    expectations = []
+    for field in vocab.SHEET_FIELDS[kind]:
+        expectations += field_expectations(field)
+        expectations += [e for e in cross_field if e["meta"]["column"] == field.name and e not in whole_row]
+    return {**suite, "expectations": expectations + whole_row}
 
 
 @dataclass(frozen=True)
@@ -198,7 +275,6 @@ def validate_reports(reports: list[Report]) -> list[RuleResult]:
                 _add_issue(live[key], record, meta)
     for report in live.values():
         report.issues.sort(key=_issue_order)
-        report.validated = True
     return results
 
 

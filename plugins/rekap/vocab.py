@@ -17,6 +17,9 @@ RECORD_KINDS = (PLENO, PENCEGAHAN, KELEMBAGAAN)
 SHEET_IDENTITAS = "Identitas"
 SHEET_NAMES = {PLENO: "Pleno", PENCEGAHAN: "Pencegahan", KELEMBAGAAN: "Kelembagaan"}
 SHEET_PETUNJUK = "Petunjuk"
+# Column A of the template's greyed example row (No, or Aspek in Kelembagaan); the reader
+# skips any row so marked.
+EXAMPLE_MARKER = "Contoh"
 
 # Field types: how a cell is read.
 TEXT = "text"
@@ -35,6 +38,7 @@ class Field:
     required: bool = True
     aliases: tuple[str, ...] = ()  # other headers districts use for the same column
     hint: str = ""  # shown in the template and in messages: what is expected
+    need: str = ""  # what a required field takes, in "<label> wajib diisi: <need>." (validation)
 
 
 PLENO_TYPES = ("Rutin", "Khusus")
@@ -123,6 +127,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             DATE,
             aliases=("tanggal pleno", "tanggal rapat", "tgl"),
             hint="tanggal (dd/mm/yyyy)",
+            need="tanggal kegiatan dalam format dd/mm/yyyy",
         ),
         Field(
             "pleno_type",
@@ -130,6 +135,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             ENUM,
             aliases=("jenis", "jenis rapat pleno"),
             hint="Rutin atau Khusus",
+            need="Rutin atau Khusus",
         ),
         Field(
             "minutes_number",
@@ -143,6 +149,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
                 "nomor berita acara pleno",
             ),
             hint="nomor berita acara",
+            need="nomor berita acara rapat pleno",
         ),
         Field(
             "attendance",
@@ -150,13 +157,21 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             INTEGER,
             aliases=("hadir", "jumlah anggota hadir", "jml hadir", "kehadiran"),
             hint="bilangan bulat 0 sampai Jumlah Anggota",
+            need="bilangan bulat 0 atau lebih",
         ),
-        Field("agenda", "Agenda", TEXT, aliases=("agenda pleno", "acara")),
+        Field(
+            "agenda",
+            "Agenda",
+            TEXT,
+            aliases=("agenda pleno", "acara"),
+            need="agenda rapat pleno",
+        ),
         Field(
             "decision",
             "Keputusan",
             TEXT,
             aliases=("hasil keputusan", "hasil pleno", "keputusan pleno"),
+            need="keputusan rapat pleno",
         ),
         Field(
             "minutes",
@@ -164,6 +179,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             PRESENCE,
             aliases=("notula", "link notulen", "notulensi"),
             hint="tautan/nomor dokumen notulen, atau Ada; Tidak bila tidak ada",
+            need="tautan/nomor dokumen notulen, Ada, atau Tidak",
         ),
         Field("remarks", "Keterangan", TEXT, required=False, aliases=("ket", "catatan")),
     ),
@@ -175,6 +191,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             DATE,
             aliases=("tanggal kegiatan", "tgl", "waktu"),
             hint="tanggal (dd/mm/yyyy)",
+            need="tanggal kegiatan dalam format dd/mm/yyyy",
         ),
         Field(
             "activity_type",
@@ -182,29 +199,51 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             ENUM,
             aliases=("jenis", "bentuk kegiatan"),
             hint="pilih dari daftar Jenis Kegiatan",
+            need="pilih dari daftar Jenis Kegiatan",
         ),
         Field(
             "activity_name",
             "Nama Kegiatan",
             TEXT,
             aliases=("kegiatan", "judul kegiatan", "uraian kegiatan"),
+            need="nama kegiatan",
         ),
-        Field("location", "Lokasi", TEXT, aliases=("tempat", "lokasi kegiatan", "kecamatan")),
-        Field("target_group", "Sasaran", TEXT, aliases=("sasaran kegiatan", "peserta sasaran")),
+        Field(
+            "location",
+            "Lokasi",
+            TEXT,
+            aliases=("tempat", "lokasi kegiatan", "kecamatan"),
+            need="kecamatan atau tempat kegiatan",
+        ),
+        Field(
+            "target_group",
+            "Sasaran",
+            TEXT,
+            aliases=("sasaran kegiatan", "peserta sasaran"),
+            need="kelompok sasaran kegiatan",
+        ),
         Field(
             "participants",
             "Jumlah Peserta",
             INTEGER,
             aliases=("peserta", "jml peserta"),
             hint="bilangan bulat 0 atau lebih",
+            need="bilangan bulat 0 atau lebih",
         ),
-        Field("result", "Hasil", TEXT, aliases=("output", "hasil kegiatan")),
+        Field(
+            "result",
+            "Hasil",
+            TEXT,
+            aliases=("output", "hasil kegiatan"),
+            need="hasil atau output kegiatan",
+        ),
         Field(
             "evidence",
             "Bukti Dukung",
             PRESENCE,
             aliases=("bukti", "link bukti dukung", "dokumentasi"),
             hint="tautan/nomor dokumen bukti; Tidak bila tidak ada",
+            need="tautan/nomor dokumen bukti, atau Tidak",
         ),
         Field("remarks", "Keterangan", TEXT, required=False, aliases=("ket", "catatan")),
     ),
@@ -215,23 +254,44 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             ENUM,
             aliases=("aspek penguatan", "aspek kelembagaan"),
             hint="salah satu dari 8 aspek",
+            need="salah satu dari 8 aspek penguatan kelembagaan",
         ),
-        Field("program", "Program", TEXT, aliases=("nama program", "program kegiatan")),
-        Field("target", "Target", TEXT, aliases=("sasaran",)),
+        Field(
+            "program",
+            "Program",
+            TEXT,
+            aliases=("nama program", "program kegiatan"),
+            need="nama program",
+        ),
+        Field(
+            "target",
+            "Target",
+            TEXT,
+            aliases=("sasaran",),
+            need="target program",
+        ),
         Field(
             "progress",
             "Capaian (%)",
             PERCENT,
             aliases=("capaian", "persentase capaian", "realisasi"),
             hint="angka 0 sampai 100",
+            need="angka 0 sampai 100",
         ),
-        Field("output", "Output", TEXT, aliases=("keluaran",)),
+        Field(
+            "output",
+            "Output",
+            TEXT,
+            aliases=("keluaran",),
+            need="output program",
+        ),
         Field(
             "evidence",
             "Bukti Dukung",
             PRESENCE,
             aliases=("bukti", "link bukti dukung", "dokumentasi"),
             hint="tautan/nomor dokumen bukti; Tidak bila tidak ada",
+            need="tautan/nomor dokumen bukti, atau Tidak",
         ),
     ),
 }

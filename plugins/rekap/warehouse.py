@@ -7,7 +7,6 @@ is portable; the two types SQLite and PostgreSQL spell differently are placehold
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
+
+from rekap.settings import resource_dir
 
 DIALECT_TYPES = {
     "sqlite": {"{{ID}}": "INTEGER PRIMARY KEY AUTOINCREMENT", "{{TIMESTAMP}}": "TIMESTAMP"},
@@ -32,14 +33,9 @@ class WarehouseError(RuntimeError):
     """The warehouse cannot be reached or used; the message is one line saying what to do."""
 
 
-def sql_dir() -> Path:
-    override = os.environ.get("REKAP_SQL_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "sql"
-
-
 def read_sql(name: str) -> str:
     """A query file from ``sql/`` by name, e.g. ``mart_district_period.sql``."""
-    return (sql_dir() / name).read_text(encoding="utf-8")
+    return (resource_dir("sql") / name).read_text(encoding="utf-8")
 
 
 def split_statements(script: str) -> list[str]:
@@ -100,13 +96,8 @@ def _one_line(url: str, exc: Exception) -> str:
     return f"warehouse {safe}: {first} (check REKAP_WAREHOUSE_URL and that the database is running)"
 
 
-def check_reachable(url: str) -> None:
-    with transaction(url) as conn:
-        conn.execute(text("SELECT 1"))
-
-
 def migrations() -> list[tuple[str, Path]]:
-    files = sorted((sql_dir() / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    files = sorted((resource_dir("sql") / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))
     return [(p.stem, p) for p in files]
 
 
