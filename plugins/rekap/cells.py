@@ -21,6 +21,29 @@ class Unreadable(ValueError):
     """A cell whose content cannot be read as its column's type."""
 
 
+# --- text that can be stored anywhere --------------------------------------------------
+
+# Control characters (C0, DEL, C1) except tab and line breaks: PostgreSQL refuses NUL in text,
+# SQLite cuts text at it, and xlsx (XML 1.0) cannot hold C0 at all. U+FFFE/U+FFFF are not XML
+# characters either. All are invisible in a spreadsheet, so removing them loses nothing seen.
+_CONTROL = dict.fromkeys(
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFFFE, 0xFFFF]
+)
+# Lone surrogates: a file name with non-UTF-8 bytes (surrogateescape); no encoder accepts them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text without the characters the warehouse or an xlsx cannot store (report-format.md, Text)."""
+    return _SURROGATE.sub("\ufffd", text.translate(_CONTROL))
+
+
+def removed_characters(text: str) -> list[str]:
+    """The characters ``clean_text`` drops or replaces, as ``U+0000`` codes, each once, in order."""
+    found = [c for c in text if ord(c) in _CONTROL or 0xD800 <= ord(c) <= 0xDFFF]
+    return [f"U+{ord(c):04X}" for c in dict.fromkeys(found)]
+
+
 def cell_text(value: Any) -> str | None:
     """The cell as a district sees it, for messages; None for an empty cell."""
     if value is None:

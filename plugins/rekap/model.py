@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from rekap.cells import clean_text
+
 ACCEPTED = "accepted"
 ACCEPTED_WITH_ISSUES = "accepted_with_issues"
 REJECTED = "rejected"
@@ -90,7 +92,8 @@ class Report:
 
     @property
     def file_name(self) -> str:
-        return self.path.name
+        """The name as stored and shown: a name can hold what the warehouse cannot (cells.clean_text)."""
+        return clean_text(self.path.name)
 
     @property
     def status(self) -> str:

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from rekap import cells, vocab
-from rekap.model import Cell, Identity, Record, Report
+from rekap.model import Cell, Identity, Issue, Record, Report
 from rekap.registry import Registry
 from rekap.workbook import (
     FileRejected,
     Limits,
     RawSheet,
     RawWorkbook,
-    percent_formatted_cells,
+    column_letters,
     read_workbook,
 )
 
@@ -140,20 +140,98 @@ def _percent_candidates(sheet: RawSheet, header: HeaderMatch) -> list[tuple[int,
     return found
 
 
-def read_identity(sheet: RawSheet) -> tuple[dict[str, Any], list[str]]:
-    """Key/value pairs of Identitas (key in column A, value in B); missing required keys."""
-    wanted = {f.name: f for f in vocab.IDENTITY_FIELDS}
-    found: dict[str, Any] = {}
-    for row in sheet.rows[:IDENTITY_SEARCH_ROWS]:
+def identity_rows(sheet: RawSheet) -> dict[str, int]:
+    """The Excel row of each Identitas key found in column A (the first match counts)."""
+    found: dict[str, int] = {}
+    for row_number, row in enumerate(sheet.rows[:IDENTITY_SEARCH_ROWS], start=1):
         if not row:
             continue
         key = cells.normalise_header(row[0])
-        for field in wanted.values():
+        for field in vocab.IDENTITY_FIELDS:
             if field.name not in found and key in _labels(field):
-                found[field.name] = row[1] if len(row) > 1 else None
+                found[field.name] = row_number
                 break
+    return found
+
+
+def read_identity(sheet: RawSheet) -> tuple[dict[str, Any], list[str]]:
+    """Key/value pairs of Identitas (key in column A, value in B); missing required keys."""
+    found = {name: sheet.cell(row, 2) for name, row in identity_rows(sheet).items()}
     missing = [f.label for f in vocab.IDENTITY_FIELDS if f.required and cells.is_blank(found.get(f.name))]
     return found, missing
+
+
+CONTROL_CHARACTERS_RULE = "control_characters"
+
+
+def control_character_issue(
+    sheet: str, row: int, column: str, value: str | None, removed: list[str]
+) -> Issue:
+    """The row-level warning for a cell whose invisible control characters were removed."""
+    return Issue(
+        sheet=sheet,
+        row=row,
+        column=column,
+        value=value,
+        problem=(
+            f"Isian mengandung karakter tak terlihat (karakter kontrol {', '.join(removed)}) yang sudah dihapus; "
+            "isian dibaca dan dimuat tanpa karakter tersebut. Tidak ada yang perlu diperbaiki, kecuali isian "
+            "yang tercantum di sini berbeda dari yang dimaksud."
+        ),
+        rule=CONTROL_CHARACTERS_RULE,
+    )
+
+
+def identity_control_issues(sheet: RawSheet) -> list[Issue]:
+    """Identitas values (column B) that were cleaned: they reach the warehouse and the feedback."""
+    labels = {f.name: f.label for f in vocab.IDENTITY_FIELDS}
+    return [
+        control_character_issue(
+            vocab.SHEET_IDENTITAS,
+            row,
+            labels[name],
+            cells.cell_text(sheet.cell(row, 2)),
+            sheet.cleaned[(row, 2)],
+        )
+        for name, row in identity_rows(sheet).items()
+        if (row, 2) in sheet.cleaned
+    ]
+
+
+def record_control_issues(
+    sheet: RawSheet, kind: str, header: HeaderMatch, records: list[Record]
+) -> list[Issue]:
+    """Header cells and the cells of records that were cleaned, named as the format names them."""
+    if not sheet.cleaned:
+        return []
+    labels = {f.name: f.label for f in vocab.SHEET_FIELDS[kind]}
+    by_column = {col: labels[name] for name, col in header.columns.items()}
+    issues = []
+    for col, value in enumerate(sheet.rows[header.row - 1], start=1):
+        if (header.row, col) in sheet.cleaned:
+            column = by_column.get(col) or cells.cell_text(value) or column_letters(col)
+            issues.append(
+                control_character_issue(
+                    vocab.SHEET_NAMES[kind],
+                    header.row,
+                    column,
+                    cells.cell_text(value),
+                    sheet.cleaned[(header.row, col)],
+                )
+            )
+    for record in records:
+        for name, col in header.columns.items():
+            if (record.row, col) in sheet.cleaned:
+                issues.append(
+                    control_character_issue(
+                        record.sheet,
+                        record.row,
+                        labels[name],
+                        record.cells[name].text,
+                        sheet.cleaned[(record.row, col)],
+                    )
+                )
+    return issues
 
 
 def parse_identity(values: dict[str, Any]) -> Identity:
@@ -287,6 +365,7 @@ def _read_into(
             "(Kode Kab/Kota, Bulan, Tahun, Jumlah Anggota).",
         )
     values, missing = read_identity(identitas)
+    report.issues.extend(identity_control_issues(identitas))
     if missing:
         raise FileRejected(
             "identity_incomplete",
@@ -319,9 +398,7 @@ def _read_into(
             report.warnings.append(
                 f"Lembar '{sheet.name}': kolom tidak dikenal diabaikan: {', '.join(header.unknown)}."
             )
-        percent = set()
-        if kind == vocab.KELEMBAGAAN:
-            percent = percent_formatted_cells(book.path, sheet.name, _percent_candidates(sheet, header))
+        percent = set(_percent_candidates(sheet, header)) & sheet.percent_cells
         records = read_records(sheet, kind, header, percent)
         if len(records) > limits.max_rows_per_sheet:
             raise FileRejected(
@@ -330,6 +407,7 @@ def _read_into(
                 f"{limits.max_rows_per_sheet}. Pisahkan atau periksa isi lembar lalu unggah kembali.",
             )
         report.records[kind] = records
+        report.issues.extend(record_control_issues(sheet, kind, header, records))
     if not any(report.records.values()):
         raise FileRejected(
             "empty_report",

@@ -18,6 +18,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from rekap import cells
+
 # Number formats (display only: values stay unrounded).
 PERCENT = "0.0%"
 ONE_DECIMAL = "0.0"
@@ -49,15 +51,13 @@ CENTER = Alignment(horizontal="center", vertical="center")
 _THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
-# Characters XML (and so xlsx) cannot hold; a district cell could contain them.
-_ILLEGAL = {c: None for c in [*range(0, 9), 11, 12, *range(14, 32)]}
-
 
 def clean_text(value: Any) -> str | None:
-    """Any value as display text without characters xlsx cannot store; None stays None."""
+    """Any value as display text without characters xlsx cannot store; None stays None.
+    openpyxl raises IllegalCharacterError on control characters: the rule is cells.clean_text."""
     if value is None:
         return None
-    return str(value).translate(_ILLEGAL)
+    return cells.clean_text(str(value))
 
 
 def text_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
