@@ -7,6 +7,9 @@ Every 15 minutes (setting `REKAP_INGEST_SCHEDULE`) this DAG looks in the shared 
 * **scan** lists what is ready, what is still being copied (*waiting*) and files dropped in
   the wrong place (*unknown folder*: directly in `inbox/`, or in a folder that is not a
   district of this province). Those are left where they are; move them to the right folder.
+  Symbolic links, names that are not valid UTF-8 and unreadable entries are flagged too and
+  never followed or read. Without the drive's marker `.rekap-drive` (share not mounted, or
+  `rekap drive init` never run) the scan fails at once and writes nothing.
 * **process_district** (one box per district) reads each file, checks it with the Great
   Expectations rules, loads it into the warehouse, writes a feedback workbook to
   `feedback/<kode>/` and moves the file to `archive/<kode>/` (accepted) or
@@ -43,17 +46,18 @@ def ingest_district_reports():
     @task
     def scan() -> dict:
         """Which files are ready, per district; which wait; which are misplaced."""
-        from rekap.intake import ensure_layout, scan_inbox
+        from rekap.intake import ensure_layout, log_safe, scan_inbox
         from rekap.warehouse import upgrade
 
         s = settings()
+        root = s.require_shared_root()  # the drive's marker first: an unmounted share gets nothing
         upgrade(s.warehouse_url)
-        ensure_layout(s.require_shared_root(), sorted(s.registry.by_code))
+        ensure_layout(root, sorted(s.registry.by_code))
         result = scan_inbox(s)
         for o in result.unknown:
-            print(f"UNKNOWN FOLDER: {o.inbox_path}: {o.message}")
+            print(f"{o.outcome.replace('_', ' ').upper()}: {log_safe(o.inbox_path)}: {log_safe(o.message)}")
         for o in result.waiting:
-            print(f"waiting: {o.inbox_path}")
+            print(f"waiting: {log_safe(o.inbox_path)}")
         return {
             "batches": [{"district_code": d, "paths": p} for d, p in sorted(result.ready.items())],
             "left": [o.as_dict() for o in [*result.unknown, *result.waiting]],
@@ -66,13 +70,14 @@ def ingest_district_reports():
     @task(map_index_template="{{ district_code }}")
     def process_district(batch: dict) -> list[dict]:
         """Check, load, feed back and move one district's ready files."""
+        from rekap.intake import log_safe
         from rekap.intake import process_district as process
 
         context = get_current_context()
         context["district_code"] = batch["district_code"]  # names the mapped box in the UI
         outcomes = process(settings(), batch["district_code"], batch["paths"], context["run_id"])
         for o in outcomes:
-            print(f"[{o.outcome}] {o.file_name} -> {o.stored_path} {o.message or ''}")
+            print(f"[{o.outcome}] {log_safe(o.file_name)} -> {log_safe(o.stored_path)} {log_safe(o.message)}")
         return [o.as_dict() for o in outcomes]
 
     @task(trigger_rule="all_done")

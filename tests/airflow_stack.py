@@ -31,7 +31,7 @@ from rekap.airflow_local import (
 )
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from workbooks import drop_two_months, pleno_row, write_report
+from workbooks import drop_two_months, pleno_row, set_up_drive, write_report
 
 POSTGRES_URL = os.environ.get("REKAP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_HOST = os.environ.get("REKAP_TEST_REDIS_HOST", "127.0.0.1")
@@ -60,10 +60,10 @@ EXPECTED_SUBMISSIONS = sorted(
 
 def make_drive(root: Path) -> None:
     """Like tests/test_dags_end_to_end.py's drive, for more districts."""
+    set_up_drive(root)
     for code, members in REPORTING:
         drop_two_months(root, code, members)
     write_report(root / "inbox/3602/salah.xlsx", district="3604", pleno=[pleno_row(1, date(2026, 1, 5))])
-    (root / "inbox/3672").mkdir(parents=True)
     (root / "inbox/3672/catatan.docx").write_bytes(b"PK\x03\x04 not a workbook")
 
 

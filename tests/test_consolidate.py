@@ -15,13 +15,13 @@ from rekap.intake import ingest
 from rekap.settings import Settings
 from rekap.warehouse import engine_for
 from sqlalchemy import text
-from workbooks import pencegahan_row, pleno_row, write_report
+from workbooks import pencegahan_row, pleno_row, set_up_drive, write_report
 
 WIB = ZoneInfo("Asia/Jakarta")
 
 
 def drive_env(tmp_path) -> dict[str, str]:
-    root = tmp_path / "drive"
+    root = set_up_drive(tmp_path / "drive")
     for code, month, name in (("3603", 1, "Januari"), ("3603", 2, "Februari"), ("3601", 3, "Maret")):
         path = write_report(
             root / "inbox" / code / f"Laporan_{code}_2026-{month:02d}.xlsx",

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from rekap.airflow_local import airflow_env, migrate, run_airflow
 from rekap.warehouse import engine_for
 from sqlalchemy import text
-from workbooks import drop_two_months, pleno_row, write_report
+from workbooks import drop_two_months, pleno_row, set_up_drive, write_report
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
@@ -25,10 +25,10 @@ def airflow_home(tmp_path_factory):
 
 
 def make_drive(root):
+    set_up_drive(root)
     for code, members in (("3601", 5), ("3603", 3)):
         drop_two_months(root, code, members)
     write_report(root / "inbox/3602/salah.xlsx", district="3604", pleno=[pleno_row(1, date(2026, 1, 5))])
-    (root / "inbox/3604").mkdir(parents=True)
     (root / "inbox/3604/catatan.docx").write_bytes(b"PK\x03\x04 not a workbook")  # a district: rejected
     (root / "inbox/3699").mkdir(parents=True)
     (root / "inbox/3699/lost.xlsx").write_bytes(b"x")  # no such district: left for the operator

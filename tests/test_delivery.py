@@ -20,7 +20,7 @@ from rekap.delivery import deliver_report, notify_operators_of_failure
 from rekap.intake import ingest
 from rekap.periods import parse_period
 from rekap.settings import Settings
-from workbooks import pencegahan_row, pleno_row, write_report
+from workbooks import pencegahan_row, pleno_row, set_up_drive, write_report
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -68,7 +68,7 @@ def settings_for(tmp_path, **extra) -> Settings:
 
 
 def test_leadership_workbook_is_e_mailed_with_an_indonesian_summary(tmp_path, smtp_server):
-    root = tmp_path / "drive"
+    root = set_up_drive(tmp_path / "drive")
     for month, name in ((1, "Januari"), (2, "Februari")):
         path = write_report(
             root / "inbox/3603" / f"Laporan_3603_2026-{month:02d}.xlsx",

@@ -12,10 +12,12 @@ from rekap.intake import ingest, is_ignored_name
 from rekap.settings import Settings
 from rekap.warehouse import engine_for
 from sqlalchemy import text
-from workbooks import pencegahan_row, pleno_row, write_report
+from workbooks import pencegahan_row, pleno_row, set_up_drive, write_report
 
 
 def make_settings(root: Path, url: str, **extra: str) -> Settings:
+    """Settings for a drive at ``root``, set up the way ``rekap drive init`` does it."""
+    set_up_drive(root)
     env = {
         "REKAP_SHARED_ROOT": str(root),
         "REKAP_WAREHOUSE_URL": url,
@@ -54,7 +56,7 @@ def test_run_loads_moves_and_feeds_back(tmp_path, warehouse_url):
     write_report(root / "inbox/3601/titipan.xlsx", district="3602", pleno=[pleno_row(1, date(2026, 1, 5))])
     (root / "inbox/3603/~$Laporan_3603_2026-01.xlsx").write_bytes(b"lock")
     (root / "inbox/stray.xlsx").write_bytes(b"x")
-    (root / "inbox/9999").mkdir()
+    (root / "inbox/9999").mkdir(parents=True)
     (root / "inbox/9999/lost.xlsx").write_bytes(b"x")
 
     summary = ingest(make_settings(root, warehouse_url))
@@ -226,7 +228,7 @@ def test_wrong_settings_stop_with_one_line(tmp_path, capsys):
         assert main(["ingest"]) == 1
         assert "REKAP_PROVINCE" in capsys.readouterr().err
         mp.setenv("REKAP_PROVINCE", "36")
-        (tmp_path / "missing").mkdir()
+        set_up_drive(tmp_path / "missing")
         mp.setenv("REKAP_WAREHOUSE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
         assert main(["ingest"]) == 1
         err = capsys.readouterr().err.strip()

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rekap.warehouse import engine_for
 from sqlalchemy import text
-from workbooks import kelembagaan_row, pencegahan_row, pleno_row, write_report
+from workbooks import kelembagaan_row, pencegahan_row, pleno_row, set_up_drive, write_report
 
 pytestmark = pytest.mark.slow
 WIB = ZoneInfo("Asia/Jakarta")
@@ -46,6 +46,7 @@ CHILD = textwrap.dedent(
 
 
 def make_drive(root: Path) -> None:
+    set_up_drive(root)
     n = 0
     for code in ("3601", "3603", "3671"):
         for month, name in ((1, "Januari"), (2, "Februari")):

@@ -23,13 +23,14 @@ from rekap.metrics import (
 from rekap.periods import parse_period
 from rekap.settings import Settings
 from rekap.warehouse import transaction
-from workbooks import kelembagaan_row, pencegahan_row, pleno_row, write_report
+from workbooks import kelembagaan_row, pencegahan_row, pleno_row, set_up_drive, write_report
 
 WIB = ZoneInfo("Asia/Jakarta")
 GENERATED = datetime(2026, 3, 6, 6, 0, tzinfo=WIB)
 
 
 def settings_for(root: Path, url: str) -> Settings:
+    set_up_drive(root)
     return Settings.from_mapping(
         {
             "REKAP_SHARED_ROOT": str(root),

@@ -142,3 +142,14 @@ def drop_two_months(root: Path, code: str, members: int) -> None:
         )
         arrived = datetime(2026, month + 1, 3, 9, tzinfo=ZoneInfo("Asia/Jakarta")).timestamp()
         os.utime(path, (arrived, arrived))
+
+
+def set_up_drive(root: Path, province: str = "36") -> Path:
+    """A shared drive as ``rekap drive init`` leaves it (marker and district folders), through
+    the same function: runs refuse a drive without the marker."""
+    from rekap.drive import init_drive
+    from rekap.registry import load_registry
+
+    root.mkdir(parents=True, exist_ok=True)
+    init_drive(root, [d.district_code for d in load_registry().in_province(province)])
+    return root

@@ -121,7 +121,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rekap.intake import ingest, summary_lines
+    from rekap.intake import OUT_DRIVE_ERROR, ingest, summary_lines
 
     settings = Settings.from_env()
     _ = settings.registry  # a wrong province is named before anything else
@@ -131,6 +131,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(json.dumps(summary, ensure_ascii=False, default=str))
     else:
         print("\n".join(summary_lines(summary)))
+    problems = sorted({f["message"] for f in summary["files"] if f["outcome"] == OUT_DRIVE_ERROR})
+    if problems:  # the other districts were processed; the operator must fix the drive
+        more = f" (and {len(problems) - 1} more drive problem(s) above)" if len(problems) > 1 else ""
+        print(f"rekap: {problems[0]}{more}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def cmd_drive_init(args: argparse.Namespace) -> int:
+    from rekap.drive import init_drive
+
+    settings = Settings.from_env()
+    codes = sorted(settings.registry.by_code)  # a wrong province is named before anything is created
+    created = init_drive(settings.shared_root, codes)
+    root = settings.shared_root
+    if created:
+        print(f"shared drive {root} set up for {len(codes)} districts: created {len(created)} entries")
+        for path in created:
+            print(f"  {path.relative_to(root)}")
+    else:
+        print(f"shared drive {root} is already set up ({len(codes)} districts)")
     return EXIT_OK
 
 
@@ -183,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("db", help="warehouse schema")
     p.add_argument("action", choices=["upgrade"], help="apply pending migrations from sql/migrations")
     p.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("drive", help="the shared drive: set it up (marker file and folders)")
+    p.add_argument(
+        "action",
+        choices=["init"],
+        help="create the marker .rekap-drive and the folders of every district (idempotent)",
+    )
+    p.set_defaults(func=cmd_drive_init)
 
     p = sub.add_parser("ingest", help="take ready files from the shared drive's inbox (what the DAG does)")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")

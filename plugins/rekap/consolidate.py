@@ -118,11 +118,14 @@ def consolidate_period(
     now = now or datetime.now(UTC)
     run_id = run_id or f"cli__consolidate__{period.period_id}__{now:%Y%m%dT%H%M%S%f}"
     weights = weights or ScoreWeights(*settings.score_weights)
-    settings.require_shared_root()
+    from rekap.drive import drive_folder
+
+    root = settings.require_shared_root()  # first: a drive without its marker gets nothing written
     upgrade(settings.warehouse_url)
     final = report_path_for(settings, period)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    drive_folder(root, REPORTS)  # never created or written through a symlink
     partial = final.with_name(f".{final.stem}.{os.getpid()}.partial.xlsx")
+    partial.unlink(missing_ok=True)  # a leftover, or a planted link: removed, not written through
     zone = settings.timezone
     try:
         with transaction(settings.warehouse_url) as conn:

@@ -243,9 +243,14 @@ def messy_report(
 
 
 def generate_demo_drive(root: Path, registry: Registry, seed: int = 2026) -> list[DemoFile]:
-    """Writes inbox files for every Banten district and both months; returns what it made."""
+    """Sets the drive up (``rekap drive init``'s marker and folders), then writes inbox files
+    for every Banten district and both months; returns what it made."""
+    from rekap.drive import init_drive
+
     rng = random.Random(seed)
     districts = registry.in_province(DEMO_PROVINCE)
+    root.mkdir(parents=True, exist_ok=True)
+    init_drive(root, [d.district_code for d in districts])
     zone = ZoneInfo(districts[0].timezone)
     inbox = root / "inbox"
     made: list[DemoFile] = []

@@ -14,12 +14,15 @@ and only finishes what is missing (feedback, move). The same bytes are never loa
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import itertools
 import json
 import os
 import shutil
+import stat
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -30,12 +33,31 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from rekap import cells, vocab
+from rekap.drive import (  # noqa: F401  (the layout names are also used as rekap.intake.*)
+    ARCHIVE,
+    FEEDBACK,
+    INBOX,
+    REJECTED_DIR,
+    REPORTS,
+    DriveError,
+    display_name,
+    drive_folder,
+    ensure_layout,
+    fit_name,
+    is_clean_name,
+    log_safe,
+    relative,
+    require_writable,
+)
 from rekap.model import REJECTED, Record, Report
 from rekap.settings import Settings
 from rekap.warehouse import WarehouseError, as_datetime, insert_dq_results, sync_registry, transaction
 
-INBOX, ARCHIVE, REJECTED_DIR, FEEDBACK, REPORTS = "inbox", "archive", "rejected", "feedback", "reports"
 LOCK_NAME = ".rekap.lock"
+SCRATCH_PREFIX = ".writing-"
+STALE_SCRATCH_SECONDS = 30 * 60  # a feedback scratch folder older than this is a killed run's
+LIST_CAP = 100  # files listed per foreign folder; the rest are counted
+WALK_CAP = 10_000  # entries looked at per foreign folder: a huge tree costs neither time nor log
 
 # Outcomes of one inbox file in one run.
 OUT_ACCEPTED = "accepted"
@@ -46,6 +68,28 @@ OUT_REPAIRED = "repaired"  # loaded by an earlier, interrupted run: only moved n
 OUT_WAITING = "waiting"  # still being copied (not stable yet)
 OUT_UNKNOWN = "unknown_folder"  # not in a known district's folder: left in place
 OUT_BUSY = "busy"  # another run holds this district
+OUT_SYMLINK = "symlink"  # a symbolic link: never followed, read or moved; left in place
+OUT_IGNORED = "ignored"  # temporary, lock or hidden file: not read (listed, no alarm)
+OUT_BAD_NAME = "bad_name"  # name not valid UTF-8: cannot be stored or reported; left in place
+OUT_UNREADABLE = "unreadable"  # cannot be listed or opened (permission, not a regular file...)
+OUT_GONE = "gone"  # no longer there when processed (taken by an earlier run, or removed)
+OUT_DRIVE_ERROR = "drive_error"  # the district's drive folders cannot be used: its files wait
+OUTCOMES = (
+    OUT_ACCEPTED,
+    OUT_WITH_ISSUES,
+    OUT_REJECTED,
+    OUT_DUPLICATE,
+    OUT_REPAIRED,
+    OUT_WAITING,
+    OUT_UNKNOWN,
+    OUT_BUSY,
+    OUT_SYMLINK,
+    OUT_IGNORED,
+    OUT_BAD_NAME,
+    OUT_UNREADABLE,
+    OUT_GONE,
+    OUT_DRIVE_ERROR,
+)
 
 
 def is_ignored_name(name: str) -> bool:
@@ -55,6 +99,12 @@ def is_ignored_name(name: str) -> bool:
         or (name.startswith(".~lock.") and name.endswith("#"))
         or name.lower().endswith((".tmp", ".part", ".crdownload"))
     )
+
+
+def ignored_message(name: str) -> str:
+    if name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#")):
+        return "Office/LibreOffice lock file (the workbook is open somewhere): not read"
+    return "temporary or hidden file: not read"
 
 
 @dataclass
@@ -75,10 +125,19 @@ class FileOutcome:
         return asdict(self)
 
 
+def flag(outcome: str, path: str | os.PathLike, district_code: str | None, message: str) -> FileOutcome:
+    """An entry left in place for the operator; its name made storable (not valid UTF-8 -> \\xNN)."""
+    text = display_name(os.fspath(path))
+    return FileOutcome(
+        display_name(os.path.basename(os.fspath(path))), district_code, outcome, text, message=message
+    )
+
+
 @dataclass
 class ScanResult:
     ready: dict[str, list[str]] = field(default_factory=dict)  # district -> inbox paths
     waiting: list[FileOutcome] = field(default_factory=list)
+    # left in place, flagged for the operator: misplaced, symlinks, unreadable, ignored...
     unknown: list[FileOutcome] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -89,15 +148,159 @@ class ScanResult:
         }
 
 
-def ensure_layout(root: Path, district_codes: list[str]) -> None:
-    """The drive's folders; a district folder exists for every registered district."""
-    for top in (INBOX, ARCHIVE, REJECTED_DIR, FEEDBACK):
-        for code in district_codes:
-            (root / top / code).mkdir(parents=True, exist_ok=True)
-    (root / REPORTS).mkdir(parents=True, exist_ok=True)
-
-
 # --- scan ------------------------------------------------------------------------------
+
+
+def _entries(folder: Path, district_code: str | None, flagged: list[FileOutcome]) -> list[os.DirEntry]:
+    """A folder's entries by name, never following links; a folder that cannot be listed is
+    flagged and affects nothing else."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        flagged.append(
+            flag(OUT_UNREADABLE, folder, district_code, f"folder cannot be listed ({exc.strerror}): check it")
+        )
+        return []
+
+
+def _entry_problem(entry: os.DirEntry, district_code: str | None) -> FileOutcome | None:
+    """What makes an inbox entry unusable before it is even looked at: its name or its kind."""
+    if not is_clean_name(entry.name):
+        return flag(
+            OUT_BAD_NAME,
+            entry.path,
+            district_code,
+            "file name is not valid UTF-8 (made on another system?): rename it, e.g. Laporan_<kode>_<bulan>.xlsx",
+        )
+    if entry.is_symlink():
+        return flag(
+            OUT_SYMLINK,
+            entry.path,
+            district_code,
+            "symbolic link: never followed; put the file itself in the folder and delete the link",
+        )
+    return None
+
+
+def _list_foreign(folder: Path, district_code: str | None, message: str, flagged: list[FileOutcome]) -> None:
+    """The files under a folder the pipeline does not read, for the operator: no link is
+    followed, at most LIST_CAP are listed and the rest counted (at most WALK_CAP looked at)."""
+    listed = more = seen = 0
+    stack = [folder]
+    while stack and seen < WALK_CAP:
+        for entry in _entries(stack.pop(), district_code, flagged):
+            seen += 1
+            if seen > WALK_CAP:
+                break
+            with _on_its_own(entry, district_code, flagged):
+                problem = _entry_problem(entry, district_code)
+                if problem is None and entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                    continue
+                if problem is None and is_ignored_name(entry.name):
+                    continue
+                if listed >= LIST_CAP:
+                    more += 1
+                    continue
+                listed += 1
+                flagged.append(problem or flag(OUT_UNKNOWN, entry.path, district_code, message))
+    if more or seen > WALK_CAP:
+        count = f"{more}+" if seen > WALK_CAP else str(more)
+        flagged.append(
+            flag(OUT_UNKNOWN, folder, district_code, f"{message}; {count} more entries not listed")
+        )
+
+
+def list_inbox(
+    root: Path, known: set[str]
+) -> tuple[list[tuple[str, Path, os.stat_result]], list[FileOutcome]]:
+    """The regular files in known districts' folders (candidates), and every other entry
+    flagged for the operator. Each entry is handled on its own: one that cannot be read,
+    named or trusted is flagged and never stops the listing."""
+    candidates: list[tuple[str, Path, os.stat_result]] = []
+    flagged: list[FileOutcome] = []
+    inbox = drive_folder(root, INBOX)
+    for entry in _entries(inbox, None, flagged):
+        with _on_its_own(entry, None, flagged):
+            _list_top(entry, known, candidates, flagged)
+    return candidates, flagged
+
+
+@contextlib.contextmanager
+def _on_its_own(entry: os.DirEntry, district_code: str | None, flagged: list[FileOutcome]) -> Iterator[None]:
+    """An entry that vanishes or cannot be examined while listed affects only itself."""
+    try:
+        yield
+    except FileNotFoundError:
+        pass  # gone while listing: nothing left to report
+    except OSError as exc:
+        flagged.append(flag(OUT_UNREADABLE, entry.path, district_code, f"cannot be read ({exc.strerror})"))
+
+
+def _list_top(
+    entry: os.DirEntry,
+    known: set[str],
+    candidates: list[tuple[str, Path, os.stat_result]],
+    flagged: list[FileOutcome],
+) -> None:
+    """One entry of inbox/ itself: a district folder, or something misplaced."""
+    problem = _entry_problem(entry, entry.name if entry.name in known else None)
+    if problem is not None:
+        flagged.append(problem)
+    elif is_ignored_name(entry.name):
+        flagged.append(flag(OUT_IGNORED, entry.path, None, ignored_message(entry.name)))
+    elif entry.is_file(follow_symlinks=False):
+        flagged.append(
+            flag(OUT_UNKNOWN, entry.path, None, "file directly in inbox/: move it into its district's folder")
+        )
+    elif not entry.is_dir(follow_symlinks=False):
+        flagged.append(flag(OUT_UNREADABLE, entry.path, None, "not a file or folder: remove it"))
+    elif entry.name not in known:
+        _list_foreign(
+            Path(entry.path), None, f"folder {entry.name!r} is not a district of this province", flagged
+        )
+    else:
+        _list_district(entry.name, Path(entry.path), candidates, flagged)
+
+
+def _list_district(
+    code: str,
+    folder: Path,
+    candidates: list[tuple[str, Path, os.stat_result]],
+    flagged: list[FileOutcome],
+) -> None:
+    for item in _entries(folder, code, flagged):
+        with _on_its_own(item, code, flagged):
+            _list_district_entry(code, item, candidates, flagged)
+
+
+def _list_district_entry(
+    code: str,
+    item: os.DirEntry,
+    candidates: list[tuple[str, Path, os.stat_result]],
+    flagged: list[FileOutcome],
+) -> None:
+    problem = _entry_problem(item, code)
+    if problem is not None:
+        flagged.append(problem)
+        return
+    st = item.stat(follow_symlinks=False)
+    if item.name == LOCK_NAME and stat.S_ISREG(st.st_mode):
+        return  # the pipeline's own lock file
+    if is_ignored_name(item.name):
+        flagged.append(flag(OUT_IGNORED, item.path, code, ignored_message(item.name)))
+    elif stat.S_ISDIR(st.st_mode):
+        _list_foreign(
+            Path(item.path),
+            code,
+            "sub-folders are not read: put the file directly in the district folder",
+            flagged,
+        )
+    elif stat.S_ISREG(st.st_mode):
+        candidates.append((code, Path(item.path), st))
+    else:
+        flagged.append(flag(OUT_UNREADABLE, item.path, code, "not a regular file: remove it"))
 
 
 def scan_inbox(settings: Settings, now: datetime | None = None) -> ScanResult:
@@ -108,55 +311,8 @@ def scan_inbox(settings: Settings, now: datetime | None = None) -> ScanResult:
     now = now or datetime.now(UTC)
     root = settings.require_shared_root()
     known = set(settings.registry.by_code)
-    inbox = root / INBOX
     result = ScanResult()
-    candidates: list[tuple[str, Path, os.stat_result]] = []
-    if not inbox.is_dir():
-        return result
-    for entry in sorted(inbox.iterdir()):
-        if is_ignored_name(entry.name):
-            continue
-        if entry.is_file():
-            result.unknown.append(
-                FileOutcome(
-                    entry.name,
-                    None,
-                    OUT_UNKNOWN,
-                    str(entry),
-                    message="file directly in inbox/: move it into its district's folder",
-                )
-            )
-            continue
-        if entry.name not in known:
-            for inner in sorted(p for p in entry.rglob("*") if p.is_file() and not is_ignored_name(p.name)):
-                result.unknown.append(
-                    FileOutcome(
-                        inner.name,
-                        None,
-                        OUT_UNKNOWN,
-                        str(inner),
-                        message=f"folder {entry.name!r} is not a district of this province",
-                    )
-                )
-            continue
-        for item in sorted(entry.iterdir()):
-            if is_ignored_name(item.name):
-                continue
-            if item.is_dir():
-                for inner in sorted(
-                    p for p in item.rglob("*") if p.is_file() and not is_ignored_name(p.name)
-                ):
-                    result.unknown.append(
-                        FileOutcome(
-                            inner.name,
-                            entry.name,
-                            OUT_UNKNOWN,
-                            str(inner),
-                            message="sub-folders are not read: put the file directly in the district folder",
-                        )
-                    )
-                continue
-            candidates.append((entry.name, item, item.stat()))
+    candidates, result.unknown = list_inbox(root, known)
 
     with transaction(settings.warehouse_url) as conn:
         seen = {
@@ -213,33 +369,128 @@ def scan_inbox(settings: Settings, now: datetime | None = None) -> ScanResult:
 
 @contextlib.contextmanager
 def district_lock(folder: Path) -> Iterator[bool]:
-    """Yields False when another run is processing this district right now."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK_NAME, "a+") as fh:
+    """Yields False when another run is processing this district right now. The lock file is
+    opened relative to the folder and never through a link (a district can write there)."""
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        raise DriveError(f"cannot open the folder {folder} ({exc.strerror}): check the drive") from None
+    try:
+        fd = os.open(
+            LOCK_NAME,
+            os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+            0o664,
+            dir_fd=dir_fd,
+        )
+    except OSError as exc:
+        what = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be opened ({exc.strerror})"
+        raise DriveError(
+            f"{folder / LOCK_NAME} {what}: delete it; the district's files wait until then"
+        ) from None
+    finally:
+        os.close(dir_fd)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DriveError(f"{folder / LOCK_NAME} is not a regular file: delete it")
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             yield False
             return
         try:
             yield True
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def sha256_of(path: Path) -> str:
+    """Never through a link: a file swapped for one after the scan raises (ELOOP)."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def district_folders(root: Path, district_code: str) -> dict[str, Path]:
+    """The district's four folders, each a real folder (never a link) the run can write:
+    checked before anything is loaded, so a drive problem leaves every file in the inbox."""
+    folders = {
+        top: drive_folder(root, top, district_code) for top in (INBOX, ARCHIVE, REJECTED_DIR, FEEDBACK)
+    }
+    for folder in folders.values():
+        require_writable(root, folder)
+    return folders
+
+
+def clean_stale_scratch(feedback_folder: Path, now: float | None = None) -> list[str]:
+    """Remove the ``.writing-<pid>`` folders a killed run left in ``feedback/<district>/``: those
+    whose process is not alive here, or older than STALE_SCRATCH_SECONDS (a run on another
+    host). Called under the district lock, so no live run of this district writes there."""
+    now = time.time() if now is None else now
+    removed = []
+    with os.scandir(feedback_folder) as it:
+        entries = [e for e in it if e.name.startswith(SCRATCH_PREFIX)]
+    for entry in entries:
+        try:
+            st = entry.stat(follow_symlinks=False)
+            pid = entry.name.removeprefix(SCRATCH_PREFIX)
+            alive = pid.isdigit() and _pid_alive(int(pid)) and int(pid) != os.getpid()
+            if alive and now - st.st_mtime < STALE_SCRATCH_SECONDS:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                shutil.rmtree(entry.path)  # rmtree never follows links inside
+            else:
+                os.unlink(entry.path)  # a link or a file: removed, its target untouched
+            removed.append(entry.name)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _inbox_file_problem(path: Path, district_code: str) -> FileOutcome | None:
+    """Between scan and process a file may vanish, or be swapped for a link: flagged, not read."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return flag(
+            OUT_GONE, path, district_code, "no longer in the inbox (taken by an earlier run, or removed)"
+        )
+    except OSError as exc:
+        return flag(OUT_UNREADABLE, path, district_code, f"cannot be read ({exc.strerror})")
+    if stat.S_ISLNK(st.st_mode):
+        return flag(
+            OUT_SYMLINK,
+            path,
+            district_code,
+            "symbolic link: never followed; put the file itself in the folder",
+        )
+    if not stat.S_ISREG(st.st_mode):
+        return flag(OUT_UNREADABLE, path, district_code, "not a regular file: remove it")
+    return None
 
 
 def process_district(
     settings: Settings, district_code: str, inbox_paths: list[str], run_id: str, now: datetime | None = None
 ) -> list[FileOutcome]:
     """Check, load, feed back and move the ready files of one district. A bad file is an
-    outcome, never an exception; only infrastructure errors (warehouse, drive) raise."""
+    outcome, never an exception; only infrastructure errors (warehouse, drive) raise. A
+    DriveError carries the outcomes of the files finished before it (``.outcomes``)."""
     from rekap.check import check_files
 
     now = now or datetime.now(UTC)
@@ -247,8 +498,8 @@ def process_district(
     registry = settings.registry
     if registry.get(district_code) is None:
         raise ValueError(f"{district_code} is not a district of province {settings.province_code}")
-    folder = root / INBOX / district_code
-    with district_lock(folder) as locked:
+    folders = district_folders(root, district_code)
+    with district_lock(folders[INBOX]) as locked:
         if not locked:
             return [
                 FileOutcome(
@@ -256,26 +507,57 @@ def process_district(
                 )
                 for p in inbox_paths
             ]
+        clean_stale_scratch(folders[FEEDBACK])
         outcomes: list[FileOutcome] = []
-        fresh: list[tuple[Path, str]] = []
-        for p in inbox_paths:
-            path = Path(p)
-            if not path.is_file():
-                continue  # taken by a run that finished meanwhile
-            digest = sha256_of(path)
-            earlier = _submission_by_sha(settings, digest)
-            if earlier is not None:
-                outcomes.append(_finish_known(settings, path, district_code, earlier, now))
-            else:
-                fresh.append((path, digest))
-        if fresh:
-            reports, dq = check_files(
-                [(p, district_code) for p, _ in fresh], registry, now, settings.limits()
-            )
-            _store_dq(settings, run_id, district_code, dq, now)
-            for (path, digest), report in zip(fresh, reports, strict=True):
-                outcomes.append(_load_one(settings, path, digest, district_code, report, run_id, now))
+        try:
+            fresh: list[tuple[Path, str]] = []
+            for p in inbox_paths:
+                path = Path(p)
+                problem = _inbox_file_problem(path, district_code)
+                if problem is None:
+                    try:
+                        digest = sha256_of(path)
+                    except OSError as exc:
+                        problem = _unreadable(path, district_code, exc)
+                if problem is not None:
+                    outcomes.append(problem)
+                    continue
+                earlier = _submission_by_sha(settings, digest)
+                if earlier is not None:
+                    outcomes.append(_finish_known(settings, path, district_code, earlier, now))
+                else:
+                    fresh.append((path, digest))
+            if fresh:
+                reports, dq = check_files(
+                    [(p, district_code) for p, _ in fresh], registry, now, settings.limits()
+                )
+                _store_dq(settings, run_id, district_code, dq, now)
+                for (path, digest), report in zip(fresh, reports, strict=True):
+                    try:
+                        outcomes.append(_load_one(settings, path, digest, district_code, report, run_id, now))
+                    except FileNotFoundError:
+                        if os.path.lexists(path):
+                            raise
+                        outcomes.append(_inbox_file_problem(path, district_code))
+        except DriveError as exc:
+            exc.outcomes = outcomes
+            raise
         return outcomes
+
+
+def _unreadable(path: Path, district_code: str, exc: OSError) -> FileOutcome:
+    if isinstance(exc, FileNotFoundError):
+        return _inbox_file_problem(path, district_code)
+    if exc.errno == errno.ELOOP:
+        return flag(
+            OUT_SYMLINK, path, district_code, "symbolic link: never followed; put the file itself there"
+        )
+    return flag(
+        OUT_UNREADABLE,
+        path,
+        district_code,
+        f"cannot be opened ({exc.strerror}): ask the district to copy it again, or fix its permissions",
+    )
 
 
 def _submission_by_sha(settings: Settings, digest: str) -> dict | None:
@@ -352,29 +634,63 @@ def _duplicate_report(path: Path, note: str) -> Report:
 
 
 def unique_path(target: Path, taken: set[str] | None = None) -> Path:
-    """``name.xlsx``, else ``name_2.xlsx``, ``name_3.xlsx``...: archives are never overwritten."""
+    """``name.xlsx``, else ``name_2.xlsx``, ``name_3.xlsx``...: archives are never overwritten.
+    Names are cut to NAME_MAX_BYTES (suffix kept), so a long name sent twice still fits."""
     taken = taken or set()
-    candidate, n = target, 1
-    while candidate.exists() or str(candidate) in taken:
+    candidate, n = target.with_name(fit_name(target.name)), 1
+    while os.path.lexists(candidate) or str(candidate) in taken:
         n += 1
-        candidate = target.with_name(f"{target.stem}_{n}{target.suffix}")
+        candidate = target.with_name(fit_name(target.name, f"_{n}"))
     return candidate
 
 
 def _move_into_place(source: Path, target: Path) -> None:
     """Atomic where it matters: the target is either absent or complete (copy to a hidden
-    partial name, then rename), and the inbox copy goes only after that."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    partial name, then rename), and the inbox copy goes only after that. Never overwrites
+    (the district lock keeps other runs out of the district's folders meanwhile), never
+    moves a link, never writes through one."""
+    root = target.parents[2]  # <root>/<archive|rejected>/<district>/<name>
+    folder = drive_folder(root, target.parent.parent.name, target.parent.name)
     try:
-        os.replace(source, target) if not target.exists() else None
-        if not source.exists():
+        if stat.S_ISLNK(os.lstat(source).st_mode):
+            raise DriveError(f"{source} became a symbolic link while processed: delete it")
+        if os.path.lexists(target):
+            raise DriveError(
+                f"{relative(root, target)} already exists and is never overwritten: move it away; the file stays"
+                " in the inbox and the next run finishes it"
+            )
+        try:
+            os.rename(source, target)
             return
-    except OSError:
-        pass  # another file system: copy below
-    partial = target.with_name(f".{target.name}.partial")
-    shutil.copy2(source, partial)
-    os.replace(partial, target)
-    source.unlink()
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+        # another file system: copy (the source opened without following links), then rename
+        partial = target.with_name(f".{target.name}.partial")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)  # a leftover, or a link planted there: removed, never written through
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as src:
+            out = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            with os.fdopen(out, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        shutil.copystat(source, partial, follow_symlinks=False)
+        if os.path.lexists(target):
+            os.unlink(partial)
+            raise DriveError(f"{relative(root, target)} appeared while copying: not overwritten; re-run")
+        os.replace(partial, target)
+        source.unlink()
+    except DriveError:
+        raise
+    except OSError as exc:
+        raise _drive_write_error(root, folder, exc) from None
+
+
+def _drive_write_error(root: Path, folder: Path, exc: OSError) -> DriveError:
+    return DriveError(
+        f"cannot write in {relative(root, folder)} ({exc.strerror}): give the pipeline write access to it;"
+        " the file stays in the inbox and the next run finishes it"
+    )
 
 
 def _write_feedback(
@@ -382,16 +698,26 @@ def _write_feedback(
 ) -> Path:
     """Write the workbook in a hidden scratch folder, then rename it into place: a run killed
     while writing never leaves a half-written feedback file under the name the warehouse
-    records (``path``; None: a fresh name)."""
+    records (``path``; None: a fresh name). A killed run's scratch is cleaned by the next
+    run (clean_stale_scratch)."""
     from rekap.feedback import write_feedback
 
     district = settings.registry.get(district_code)
-    folder = settings.shared_root / FEEDBACK / district_code
-    scratch = folder / f".writing-{os.getpid()}"
-    written = write_feedback(report, district, scratch, now.astimezone(district.zone), note)
-    target = path if path is not None else unique_path(folder / written.name)
-    os.replace(written, target)
-    shutil.rmtree(scratch, ignore_errors=True)
+    root = settings.shared_root
+    folder = drive_folder(root, FEEDBACK, district_code)
+    scratch = folder / f"{SCRATCH_PREFIX}{os.getpid()}"
+    try:
+        if os.path.lexists(scratch):  # ours from a killed run with the same pid, or a planted link
+            shutil.rmtree(scratch) if stat.S_ISDIR(os.lstat(scratch).st_mode) else os.unlink(scratch)
+        os.mkdir(scratch)
+        written = write_feedback(report, district, scratch, now.astimezone(district.zone), note)
+        target = path if path is not None else unique_path(folder / written.name)
+        if os.path.lexists(target) and stat.S_ISLNK(os.lstat(target).st_mode):
+            os.unlink(target)  # the name the warehouse recorded is ours; a link there is not
+        os.replace(written, target)
+        shutil.rmtree(scratch, ignore_errors=True)
+    except OSError as exc:
+        raise _drive_write_error(root, folder, exc) from None
     return target
 
 
@@ -733,19 +1059,7 @@ def summarize(outcomes: list[FileOutcome]) -> dict[str, Any]:
         {period_containing_month(o.year, o.month).period_id for o in outcomes if o.year and o.month}
     )
     return {
-        "counts": {
-            k: counts.get(k, 0)
-            for k in (
-                OUT_ACCEPTED,
-                OUT_WITH_ISSUES,
-                OUT_REJECTED,
-                OUT_DUPLICATE,
-                OUT_REPAIRED,
-                OUT_WAITING,
-                OUT_UNKNOWN,
-                OUT_BUSY,
-            )
-        },
+        "counts": {k: counts.get(k, 0) for k in OUTCOMES},
         "loaded": loaded,
         "periods": periods,  # consolidation periods that received accepted files
         "files": [o.as_dict() for o in outcomes],
@@ -753,16 +1067,23 @@ def summarize(outcomes: list[FileOutcome]) -> dict[str, Any]:
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """The run for the log: one line of counts, then one line per file (names escaped, so a
+    newline or control character in a file name cannot break or forge a line)."""
     c = summary["counts"]
-    lines = [
+    head = (
         f"accepted {c['accepted']} | with issues {c['accepted_with_issues']} | rejected {c['rejected']} | "
         f"duplicate {c['duplicate']} | repaired {c['repaired']} | waiting {c['waiting']} | "
         f"unknown folder {c['unknown_folder']} | busy {c['busy']}"
-    ]
+    )
+    # the newer outcomes only when they happened, so the usual line stays as operators know it
+    extra = [f"{k.replace('_', ' ')} {c[k]}" for k in OUTCOMES[8:] if c.get(k)]
+    lines = [" | ".join([head, *extra])]
     for f in summary["files"]:
-        where = f" -> {f['stored_path']}" if f.get("stored_path") else ""
-        why = f" ({f['message']})" if f.get("message") and f["outcome"] != OUT_ACCEPTED else ""
-        lines.append(f"  [{f['outcome']}] {f['district_code'] or '-'} {f['file_name']}{where}{why}")
+        where = f" -> {log_safe(f['stored_path'])}" if f.get("stored_path") else ""
+        why = f" ({log_safe(f['message'])})" if f.get("message") and f["outcome"] != OUT_ACCEPTED else ""
+        lines.append(
+            f"  [{f['outcome']}] {log_safe(f['district_code']) or '-'} {log_safe(f['file_name'])}{where}{why}"
+        )
     return lines
 
 
@@ -794,12 +1115,28 @@ def ingest(settings: Settings, run_id: str | None = None, now: datetime | None =
     started = datetime.now(UTC)
     now = now or started
     run_id = run_id or f"cli__{started:%Y%m%dT%H%M%S%f}"
+    root = settings.require_shared_root()  # first: an unmounted share gets nothing written
     upgrade(settings.warehouse_url)
-    ensure_layout(settings.require_shared_root(), sorted(settings.registry.by_code))
+    ensure_layout(root, sorted(settings.registry.by_code))
     scan = scan_inbox(settings, now)
     outcomes = list(scan.unknown) + list(scan.waiting)
     for district_code, paths in sorted(scan.ready.items()):
-        outcomes.extend(process_district(settings, district_code, paths, run_id, now))
+        try:
+            outcomes.extend(process_district(settings, district_code, paths, run_id, now))
+        except DriveError as exc:  # this district waits; the others go on
+            outcomes.extend(drive_error_outcomes(district_code, paths, exc))
     summary = summarize(outcomes)
-    record_run(settings, run_id, "ingest", started, summary, "success")
+    failed = summary["counts"][OUT_DRIVE_ERROR]
+    record_run(settings, run_id, "ingest", started, summary, "failed" if failed else "success")
     return summary
+
+
+def drive_error_outcomes(district_code: str, paths: list[str], exc: DriveError) -> list[FileOutcome]:
+    """The files a district's drive problem left in the inbox, each with the one-line reason."""
+    done = list(getattr(exc, "outcomes", []))
+    finished = {o.inbox_path for o in done}
+    return done + [
+        FileOutcome(display_name(Path(p).name), district_code, OUT_DRIVE_ERROR, p, message=str(exc))
+        for p in paths
+        if p not in finished
+    ]

@@ -61,6 +61,7 @@ def _kept_json(path: Path, make) -> dict:
 def prepare(base: Path, port: int) -> tuple[dict[str, str], str]:
     """The demo drive (when missing), the Airflow environment and the admin password."""
     from rekap.demo import DEMO_PROVINCE, generate_demo_drive
+    from rekap.drive import init_drive
     from rekap.registry import load_registry
 
     shared = base / "shared"
@@ -68,6 +69,8 @@ def prepare(base: Path, port: int) -> tuple[dict[str, str], str]:
         made = generate_demo_drive(shared, load_registry())
         print(f"Demo shared drive generated: {shared} ({len(made)} files in inbox/)")
     else:
+        # what `rekap drive init` does; a drive kept from before the marker existed gets it here
+        init_drive(shared, [d.district_code for d in load_registry().in_province(DEMO_PROVINCE)])
         print(f"Demo shared drive: {shared}")
     home = base / "airflow"
     # kept across restarts: the login, and the keys that sign sessions and encrypt secrets

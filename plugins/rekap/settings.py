@@ -146,11 +146,15 @@ class Settings:
         return Limits(max_file_bytes=int(self.max_file_mb * 1024 * 1024), max_rows_per_sheet=self.max_rows)
 
     def require_shared_root(self) -> Path:
+        """The drive's root, once it is known to be the set-up drive (its marker is there):
+        called before anything reads or writes the drive or the warehouse."""
+        from rekap.drive import check_marker
+
         if not self.shared_root.is_dir():
             raise SettingsError(
                 f"REKAP_SHARED_ROOT {self.shared_root} is not a folder: mount the shared drive or fix the setting"
             )
-        return self.shared_root
+        return check_marker(self.shared_root)
 
 
 @dataclass(frozen=True)
