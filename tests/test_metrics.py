@@ -235,10 +235,10 @@ def test_status_thresholds_and_weights():
         ScoreWeights.from_text("1,2")
 
 
-def test_weights_change_the_score(tmp_path):
+def test_weights_change_the_score(tmp_path, sqlite_warehouse):
     root = tmp_path / "drive"
     build_drive(root)
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    url = sqlite_warehouse
     settings = settings_for(root, url)
     ingest(settings)
     with transaction(url) as conn:

@@ -21,7 +21,7 @@ from rekap import vocab
 from rekap.metrics import ScoreWeights, compute_marts, ensure_calendar
 from rekap.periods import Period
 from rekap.settings import Settings
-from rekap.warehouse import insert_dq_results, transaction, upgrade
+from rekap.warehouse import insert_dq_results, require_schema, transaction
 
 REPORTS = "reports"
 
@@ -119,7 +119,7 @@ def consolidate_period(
     run_id = run_id or f"cli__consolidate__{period.period_id}__{now:%Y%m%dT%H%M%S%f}"
     weights = weights or ScoreWeights(*settings.score_weights)
     settings.require_shared_root()
-    upgrade(settings.warehouse_url)
+    require_schema(settings.warehouse_url)  # only `rekap db upgrade` creates or migrates it
     final = report_path_for(settings, period)
     final.parent.mkdir(parents=True, exist_ok=True)
     partial = final.with_name(f".{final.stem}.{os.getpid()}.partial.xlsx")
@@ -192,6 +192,7 @@ def periods_for_run(
             touched.update(extra.get("periods", []))
     if touched:
         result = set(touched)
+        require_schema(settings.warehouse_url)
         with transaction(settings.warehouse_url) as conn:
             for period_id in touched:
                 following = period_of(parse_period(period_id).end_exclusive)
