@@ -9,8 +9,8 @@ ALTER TABLE submissions DROP CONSTRAINT submissions_sha256_key;
 -- @end
 
 -- @only sqlite
--- SQLite cannot drop a constraint: the table is rebuilt with the same columns and ids
--- (AUTOINCREMENT's counter follows the renamed table).
+-- SQLite cannot drop a constraint: the table is rebuilt with the same columns and ids, and
+-- AUTOINCREMENT's counter is carried over so an id is never used twice (RENAME moves it).
 CREATE TABLE submissions_new (
     submission_id       {{ID}},
     sha256              VARCHAR(64) NOT NULL,
@@ -38,6 +38,8 @@ CREATE TABLE submissions_new (
     run_id              VARCHAR(250)
 );
 INSERT INTO submissions_new SELECT * FROM submissions;
+DELETE FROM sqlite_sequence WHERE name = 'submissions_new';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'submissions_new', seq FROM sqlite_sequence WHERE name = 'submissions';
 DROP TABLE submissions;
 ALTER TABLE submissions_new RENAME TO submissions;
 CREATE INDEX ix_submissions_district_month ON submissions (district_code, year, month);
