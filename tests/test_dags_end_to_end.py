@@ -83,7 +83,7 @@ def test_ingest_then_consolidate_through_airflow(tmp_path, airflow_home, warehou
         ("3603", "accepted_with_issues"),
         ("3604", "rejected"),
     ]
-    assert sorted(p.name for p in (root / "archive/3601").iterdir()) == [
+    assert sorted(p.name for p in (root / "archive/3601").iterdir() if not p.name.startswith(".")) == [
         "Laporan_3601_2026-01.xlsx",
         "Laporan_3601_2026-02.xlsx",
     ]

@@ -334,8 +334,8 @@ def _finish_known(
             year=earlier["year"],
             month=earlier["month"],
         )
-    # only an accepted load makes a duplicate (process_district sends rejected bytes afresh)
-    assert earlier["status"] != REJECTED, "rejected bytes are processed afresh, never a duplicate"
+    # ``earlier`` is accepted here: rejected bytes are processed afresh (process_district, _load_one),
+    # so the note may say that report is in force
     target = unique_path(settings.shared_root / ARCHIVE / district_code / path.name)
     loaded_at = as_datetime(earlier["loaded_at"]).astimezone(settings.registry.get(district_code).zone)
     note = (
