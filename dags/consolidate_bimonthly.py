@@ -87,10 +87,10 @@ def consolidate_bimonthly():
     def check_inputs(periods: list[str]) -> list[str]:
         from rekap.consolidate import check_readiness
         from rekap.periods import parse_period
-        from rekap.warehouse import upgrade
+        from rekap.warehouse import require_schema
 
         s = settings()
-        upgrade(s.warehouse_url)
+        require_schema(s.warehouse_url)  # created and migrated by `rekap db upgrade` only
         for period_id in periods:
             for line in check_readiness(s, parse_period(period_id)).lines():
                 print(line)

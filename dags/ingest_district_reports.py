@@ -47,11 +47,11 @@ def ingest_district_reports():
     def scan() -> dict:
         """Which files are ready, per district; which wait; which are misplaced."""
         from rekap.intake import ensure_layout, log_safe, scan_inbox
-        from rekap.warehouse import upgrade
+        from rekap.warehouse import require_schema
 
         s = settings()
         root = s.require_shared_root()  # the drive's marker first: an unmounted share gets nothing
-        upgrade(s.warehouse_url)
+        require_schema(s.warehouse_url)  # created and migrated by `rekap db upgrade` only
         ensure_layout(root, sorted(s.registry.by_code))
         result = scan_inbox(s)
         for o in result.unknown:
@@ -72,10 +72,13 @@ def ingest_district_reports():
         """Check, load, feed back and move one district's ready files."""
         from rekap.intake import log_safe
         from rekap.intake import process_district as process
+        from rekap.warehouse import require_schema
 
         context = get_current_context()
         context["district_code"] = batch["district_code"]  # names the mapped box in the UI
-        outcomes = process(settings(), batch["district_code"], batch["paths"], context["run_id"])
+        s = settings()
+        require_schema(s.warehouse_url)  # a cleared task may run long after its scan
+        outcomes = process(s, batch["district_code"], batch["paths"], context["run_id"])
         for o in outcomes:
             print(f"[{o.outcome}] {log_safe(o.file_name)} -> {log_safe(o.stored_path)} {log_safe(o.message)}")
         return [o.as_dict() for o in outcomes]

@@ -29,6 +29,7 @@ from rekap.airflow_local import (
     stop_all,
     wait_for_health,
 )
+from rekap.warehouse import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from workbooks import drop_two_months, pleno_row, set_up_drive, write_report
@@ -208,6 +209,7 @@ class AirflowStack:
                 self.databases.append(name)
         admin.dispose()
         make_drive(self.drive)
+        upgrade(self.warehouse_url)  # the set-up step (`rekap db upgrade`), as the compose init runs it
         migrate(env, self.logs / "db-migrate.log")
 
         def start(name: str, args: list[str], extra: dict[str, str] | None = None) -> None:

@@ -71,9 +71,25 @@ def postgres_url():
     admin.dispose()
 
 
+def upgraded(url: str) -> str:
+    """The set-up step (`rekap db upgrade`): only it creates a warehouse, so every test that
+    ingests or consolidates starts from one."""
+    from rekap.warehouse import upgrade
+
+    upgrade(url)
+    return url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def warehouse_url(request, tmp_path):
-    """Each test using this runs twice: on a SQLite file and on a PostgreSQL database."""
+    """Each test using this runs twice: on a SQLite file and on a PostgreSQL database, both
+    created and migrated as `rekap db upgrade` does."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
-    return request.getfixturevalue("postgres_url")
+        return upgraded(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+    return upgraded(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def sqlite_warehouse(tmp_path):
+    """An upgraded SQLite warehouse in the test's folder."""
+    return upgraded(f"sqlite:///{tmp_path / 'w.sqlite'}")

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from conftest import upgraded
 from openpyxl import load_workbook
 from rekap.cli import main
 from rekap.consolidate import periods_for_run
@@ -34,7 +35,7 @@ def drive_env(tmp_path) -> dict[str, str]:
         os.utime(path, (ts, ts))
     return {
         "REKAP_SHARED_ROOT": str(root),
-        "REKAP_WAREHOUSE_URL": f"sqlite:///{tmp_path / 'w.sqlite'}",
+        "REKAP_WAREHOUSE_URL": upgraded(f"sqlite:///{tmp_path / 'w.sqlite'}"),
         "REKAP_PROVINCE": "36",
         "REKAP_STABLE_SECONDS": "0",
         "REKAP_RECEIVED_AT_SOURCE": "mtime",

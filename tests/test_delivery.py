@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from conftest import upgraded
 from openpyxl import load_workbook
 from rekap.consolidate import consolidate_period
 from rekap.delivery import deliver_report, notify_operators_of_failure
@@ -58,7 +59,7 @@ def settings_for(tmp_path, **extra) -> Settings:
     return Settings.from_mapping(
         {
             "REKAP_SHARED_ROOT": str(tmp_path / "drive"),
-            "REKAP_WAREHOUSE_URL": f"sqlite:///{tmp_path / 'w.sqlite'}",
+            "REKAP_WAREHOUSE_URL": upgraded(f"sqlite:///{tmp_path / 'w.sqlite'}"),
             "REKAP_PROVINCE": "36",
             "REKAP_STABLE_SECONDS": "0",
             "REKAP_RECEIVED_AT_SOURCE": "mtime",

@@ -100,7 +100,7 @@ def test_ingest_runs_on_both_celery_workers(stack, warehouse):
         ).all()
     assert [tuple(s) for s in submissions] == EXPECTED_SUBMISSIONS
     drive = stack.drive
-    assert sorted(p.name for p in (drive / "archive/3671").iterdir()) == [
+    assert sorted(p.name for p in (drive / "archive/3671").iterdir() if not p.name.startswith(".")) == [
         "Laporan_3671_2026-01.xlsx",
         "Laporan_3671_2026-02.xlsx",
     ]

@@ -30,8 +30,8 @@ from rekap.intake import (
     summary_lines,
 )
 from rekap.settings import Settings
-from rekap.warehouse import engine_for
-from sqlalchemy import inspect, text
+from rekap.warehouse import engine_for, upgrade
+from sqlalchemy import text
 from workbooks import pleno_row, set_up_drive, write_report
 
 BANTEN = ["3601", "3602", "3603", "3604", "3671", "3672", "3673", "3674"]
@@ -57,6 +57,11 @@ def by_outcome(summary: dict) -> dict[str, list[dict]]:
     for f in summary["files"]:
         out.setdefault(f["outcome"], []).append(f)
     return out
+
+
+def visible(folder: Path) -> list[Path]:
+    """What a district or operator sees in a folder (the archive's manifest is hidden)."""
+    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
 
 
 def submissions(url: str) -> list:
@@ -89,7 +94,9 @@ def test_without_the_marker_ingest_and_consolidate_write_nothing(
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and DRIVE_MARKER in err and "rekap drive init" in err
     assert list(mount_point.iterdir()) == []  # no inbox/ archive/ reports/ recreated on the local disk
-    assert inspect(engine_for(warehouse_url)).get_table_names() == []  # not even the schema
+    with engine_for(warehouse_url).connect() as conn:  # the warehouse is as `rekap db upgrade` left it
+        for table in ("submissions", "runs", "inbox_sightings", "districts"):
+            assert conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one() == 0, table
 
     # set up once (idempotent), then the same runs work
     assert main(["drive", "init"]) == 0
@@ -180,7 +187,7 @@ def test_a_file_that_vanishes_or_becomes_a_link_after_the_scan(tmp_path):
     assert outcomes["a.xlsx"].outcome == "gone" and outcomes["b.xlsx"].outcome == "symlink"
     assert outcomes["c.xlsx"].outcome == "accepted" and not keep.exists()
     assert target.is_file() and os.path.islink(root / "inbox/3603/b.xlsx")
-    assert list((root / "archive/3603").iterdir()) == [root / "archive/3603/c.xlsx"]
+    assert visible(root / "archive/3603") == [root / "archive/3603/c.xlsx"]
 
 
 # --- defect 5: symlinks are never followed, read, moved or written through ---------------
@@ -267,7 +274,7 @@ def test_a_long_name_sent_twice_is_shortened_and_kept_unique(tmp_path, warehouse
     summary = ingest(settings)
 
     assert summary["counts"]["accepted"] == 1
-    stored = sorted(p.name for p in (root / "archive/3603").iterdir())
+    stored = sorted(p.name for p in visible(root / "archive/3603"))
     assert len(stored) == 2 and len(set(stored)) == 2
     for n in stored:
         assert len(n.encode()) <= NAME_MAX_BYTES and n.endswith(".xlsx") and n.startswith("Laporan_bulanan_é")
@@ -287,7 +294,9 @@ def test_control_characters_in_names_stay_inside_one_log_line(tmp_path):
     root = set_up_drive(tmp_path / "drive")
     name = "Lap\n  [accepted] 3601 palsu.xlsx\x1b[31m\u202e.xlsx"
     report(root / "inbox/3603" / name, "3603")
-    summary = ingest(settings_for(root, f"sqlite:///{tmp_path / 'w.sqlite'}"))
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    upgrade(url)
+    summary = ingest(settings_for(root, url))
     lines = summary_lines(summary)
     assert len(lines) == 1 + len(summary["files"])
     assert not any(ch in "".join(lines) for ch in "\n\x1b\u202e")
@@ -388,6 +397,7 @@ def test_unreadable_file_and_unwritable_archive_are_one_line_each(shared_base):
     secret = report(root / "inbox/3602/rahasia.xlsx", "3602")
     report(root / "inbox/3601/Laporan_3601.xlsx", "3601")
     (shared_base / "wh").mkdir()
+    upgrade(f"sqlite:///{shared_base / 'wh' / 'w.sqlite'}")
     give_to_nobody(shared_base)
     secret.chmod(0o000)  # cannot be opened
     (root / "archive/3601").chmod(0o555)  # the district's archive is not writable

@@ -186,7 +186,8 @@ def test_archive_name_collision_gets_a_suffix(tmp_path, warehouse_url):
     ingest(settings)
     good_report(root / "inbox/3603/Laporan.xlsx", extra_pleno=2)  # other bytes, same name
     ingest(settings)
-    assert sorted(p.name for p in (root / "archive/3603").iterdir()) == ["Laporan.xlsx", "Laporan_2.xlsx"]
+    archived = sorted(p.name for p in (root / "archive/3603").iterdir() if not p.name.startswith("."))
+    assert archived == ["Laporan.xlsx", "Laporan_2.xlsx"]  # beside the hidden rebuild manifest
     stored = rows(warehouse_url, "SELECT stored_path FROM submissions ORDER BY submission_id")
     assert [Path(s[0]).name for s in stored] == ["Laporan.xlsx", "Laporan_2.xlsx"]
 

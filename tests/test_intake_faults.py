@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import upgraded
 from rekap.warehouse import engine_for
 from sqlalchemy import text
 from workbooks import kelembagaan_row, pencegahan_row, pleno_row, set_up_drive, write_report
@@ -147,7 +148,7 @@ def state(root: Path, url: str) -> dict:
 def reference(tmp_path_factory):
     base = tmp_path_factory.mktemp("reference")
     make_drive(base / "drive")
-    url = f"sqlite:///{base / 'w.sqlite'}"
+    url = upgraded(f"sqlite:///{base / 'w.sqlite'}")
     assert run_child(base / "drive", url) == 0
     return state(base / "drive", url)
 
@@ -168,7 +169,7 @@ KILL_POINTS = [
 def test_killed_run_converges(tmp_path, reference, point, nth):
     root = tmp_path / "drive"
     make_drive(root)
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    url = upgraded(f"sqlite:///{tmp_path / 'w.sqlite'}")
     code = run_child(root, url, point, nth)
     assert code == -signal.SIGKILL, f"the child was not killed at {point}#{nth} (exit {code})"
     assert run_child(root, url) == 0
@@ -181,6 +182,7 @@ def test_killed_run_converges(tmp_path, reference, point, nth):
 def test_killed_run_converges_on_postgres(tmp_path, reference, postgres_url):
     root = tmp_path / "drive"
     make_drive(root)
+    upgraded(postgres_url)
     for point, nth in (("insert_records", 2), ("_move_into_place", 3)):
         assert run_child(root, postgres_url, point, nth) == -signal.SIGKILL
     assert run_child(root, postgres_url) == 0
@@ -191,7 +193,7 @@ def test_killed_at_random_moments_converges(tmp_path, reference):
     """Plain SIGKILL from outside at several moments of a real run."""
     root = tmp_path / "drive"
     make_drive(root)
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    url = upgraded(f"sqlite:///{tmp_path / 'w.sqlite'}")
     for delay in (1.0, 3.5, 4.5, 5.5):
         proc = subprocess.Popen(
             [sys.executable, "-c", CHILD, "none", "0"],
@@ -209,7 +211,7 @@ def test_killed_at_random_moments_converges(tmp_path, reference):
 def test_two_runs_at_once_do_not_double_load(tmp_path, reference):
     root = tmp_path / "drive"
     make_drive(root)
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    url = upgraded(f"sqlite:///{tmp_path / 'w.sqlite'}")
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", CHILD, "none", "0"],

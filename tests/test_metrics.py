@@ -270,10 +270,10 @@ def test_status_legend_of_the_workbook():
     assert status_legend() == "BAIK: skor ≥ 85 · CUKUP: 70–<85 · KURANG: < 70"
 
 
-def test_weights_change_the_score(tmp_path):
+def test_weights_change_the_score(tmp_path, sqlite_warehouse):
     root = tmp_path / "drive"
     build_drive(root)
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    url = sqlite_warehouse
     settings = settings_for(root, url)
     ingest(settings)
     with transaction(url) as conn:

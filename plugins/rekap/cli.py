@@ -111,12 +111,21 @@ def report_text(report: Report) -> str:
     return "\n".join(lines)
 
 
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
+def cmd_db(args: argparse.Namespace) -> int:
+    """``db upgrade`` is the only command that creates a warehouse; ``db rebuild`` creates or
+    upgrades one and fills it from the shared drive's archive/."""
     from rekap.warehouse import upgrade
 
     settings = Settings.from_env()
-    applied = upgrade(settings.warehouse_url)
-    print(f"applied: {', '.join(applied)}" if applied else "warehouse is up to date")
+    if args.action == "upgrade":
+        applied = upgrade(settings.warehouse_url)
+        print(f"applied: {', '.join(applied)}" if applied else "warehouse is up to date")
+        return EXIT_OK
+    from rekap.rebuild import rebuild, summary_lines
+
+    _ = settings.registry
+    settings.require_shared_root()
+    print("\n".join(summary_lines(rebuild(settings, force=args.force))))
     return EXIT_OK
 
 
@@ -201,9 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("db", help="warehouse schema")
-    p.add_argument("action", choices=["upgrade"], help="apply pending migrations from sql/migrations")
-    p.set_defaults(func=cmd_db_upgrade)
+    p = sub.add_parser("db", help="warehouse: create/upgrade it, or rebuild it from archive/")
+    p.add_argument(
+        "action",
+        choices=["upgrade", "rebuild"],
+        help="upgrade: create the warehouse or apply pending migrations (the set-up step); rebuild: load"
+        " every file of archive/ into an empty warehouse",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="rebuild into a non-empty warehouse (adds what it lacks)"
+    )
+    p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("drive", help="the shared drive: set it up (marker file and folders)")
     p.add_argument(

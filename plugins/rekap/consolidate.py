@@ -21,7 +21,7 @@ from rekap import vocab
 from rekap.metrics import ScoreWeights, compute_marts, ensure_calendar
 from rekap.periods import Period
 from rekap.settings import Settings
-from rekap.warehouse import insert_dq_results, transaction, upgrade
+from rekap.warehouse import insert_dq_results, require_schema, transaction
 
 REPORTS = "reports"
 
@@ -121,7 +121,7 @@ def consolidate_period(
     from rekap.drive import drive_folder
 
     root = settings.require_shared_root()  # first: a drive without its marker gets nothing written
-    upgrade(settings.warehouse_url)
+    require_schema(settings.warehouse_url)  # only `rekap db upgrade` creates or migrates it
     final = report_path_for(settings, period)
     drive_folder(root, REPORTS)  # never created or written through a symlink
     partial = final.with_name(f".{final.stem}.{os.getpid()}.partial.xlsx")
@@ -195,6 +195,7 @@ def periods_for_run(
             touched.update(extra.get("periods", []))
     if touched:
         result = set(touched)
+        require_schema(settings.warehouse_url)
         with transaction(settings.warehouse_url) as conn:
             for period_id in touched:
                 following = period_of(parse_period(period_id).end_exclusive)

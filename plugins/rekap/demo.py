@@ -373,7 +373,7 @@ def run_demo(base: Path) -> int:
 
     from rekap.airflow_local import airflow_env, migrate, run_airflow
     from rekap.registry import load_registry
-    from rekap.warehouse import transaction
+    from rekap.warehouse import transaction, upgrade
 
     base = base.resolve()
     if base.exists():
@@ -395,7 +395,8 @@ def run_demo(base: Path) -> int:
             "REKAP_STABLE_SECONDS": "0",
         },
     )
-    print("Preparing Airflow (metadata DB in SQLite)...")
+    print("Preparing the warehouse (rekap db upgrade) and Airflow (metadata DB in SQLite)...")
+    upgrade(warehouse_url)  # the DAGs never create a warehouse: the set-up step does
     migrate(env, log)
     steps = [
         ("ingest_district_reports", ["dags", "test", "ingest_district_reports"]),

@@ -47,8 +47,9 @@ _WHAT_TO_DO = {
         "Gunakan templat laporan resmi agar berkas dapat dibaca."
     ),
     DUPLICATE: (
-        "Tidak ada yang perlu dilakukan bila berkas ini terkirim dua kali tanpa sengaja: laporan yang "
-        "sudah diproses tetap berlaku. Bila ingin memperbaiki laporan, ubah isinya lalu unggah kembali."
+        "Tidak ada yang perlu dilakukan bila berkas ini terkirim dua kali tanpa sengaja: laporan identik "
+        "yang sudah diterima sebelumnya tetap berlaku. Bila ingin memperbaiki laporan, ubah isinya lalu "
+        "unggah kembali."
     ),
 }
 

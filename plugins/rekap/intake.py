@@ -7,8 +7,9 @@ The path of one file:
   feedback -> feedback/<district>/Umpan_Balik_...xlsx
   move     -> archive/<district>/ or rejected/<district>/ (never overwriting)
 A crash anywhere leaves the file in the inbox; the next run recognises its bytes (sha256)
-and only finishes what is missing (feedback, move). The same bytes are never loaded twice
-(UNIQUE sha256), and one district is processed by one run at a time (a lock file).
+and only finishes what is missing (feedback, move). The same accepted bytes are never loaded
+twice (a unique index on sha256 over the accepted submissions); rejected bytes sent again are
+processed afresh. One district is processed by one run at a time (a lock file).
 """
 
 from __future__ import annotations
@@ -329,10 +330,11 @@ def scan_inbox(settings: Settings, now: datetime | None = None) -> ScanResult:
             present.add(key)
             previous = seen.get(key)
             if previous is None:
+                # a run scanning at the same time may have inserted it meanwhile: its sighting stands
                 conn.execute(
                     text(
                         "INSERT INTO inbox_sightings (inbox_path, size_bytes, mtime_ns, first_seen_at, stable_since)"
-                        " VALUES (:p, :s, :m, :t, :t)"
+                        " VALUES (:p, :s, :m, :t, :t) ON CONFLICT (inbox_path) DO NOTHING"
                     ),
                     {"p": key, "s": st.st_size, "m": st.st_mtime_ns, "t": now},
                 )
@@ -523,7 +525,7 @@ def process_district(
                     outcomes.append(problem)
                     continue
                 earlier = _submission_by_sha(settings, digest)
-                if earlier is not None:
+                if earlier is not None and (earlier["status"] != REJECTED or is_interrupted(earlier, path)):
                     outcomes.append(_finish_known(settings, path, district_code, earlier, now))
                 else:
                     fresh.append((path, digest))
@@ -561,12 +563,14 @@ def _unreadable(path: Path, district_code: str, exc: OSError) -> FileOutcome:
 
 
 def _submission_by_sha(settings: Settings, digest: str) -> dict | None:
+    """The accepted submission of these bytes (at most one), else the latest rejected one."""
     with transaction(settings.warehouse_url) as conn:
         row = (
             conn.execute(
                 text(
-                    "SELECT submission_id, status, inbox_path, stored_path, feedback_path, loaded_at, file_name,"
-                    " year, month FROM submissions WHERE sha256=:h"
+                    "SELECT submission_id, sha256, status, inbox_path, stored_path, feedback_path, received_at,"
+                    " loaded_at, file_name, year, month FROM submissions WHERE sha256=:h"
+                    " ORDER BY CASE WHEN status = 'rejected' THEN 1 ELSE 0 END, submission_id DESC"
                 ),
                 {"h": digest},
             )
@@ -576,20 +580,28 @@ def _submission_by_sha(settings: Settings, digest: str) -> dict | None:
     return dict(row) if row else None
 
 
+def is_interrupted(earlier: dict, path: Path) -> bool:
+    """A submission committed by a run that stopped before moving its file: the file is still
+    at the inbox path the submission records, and its destination does not exist."""
+    return earlier["inbox_path"] == str(path) and not Path(earlier["stored_path"]).exists()
+
+
 def _finish_known(
     settings: Settings, path: Path, district_code: str, earlier: dict, now: datetime
 ) -> FileOutcome:
-    """Bytes already in the warehouse: either our own interrupted load (finish feedback and
-    move) or the same file dropped again (not loaded twice; told so)."""
+    """Bytes already in the warehouse: either our own interrupted load, accepted or rejected
+    (finish feedback and move), or accepted bytes dropped again (not loaded twice; told so)."""
     from rekap.check import check_file
+    from rekap.rebuild import record_archived
 
     stored = Path(earlier["stored_path"])
-    interrupted = earlier["inbox_path"] == str(path) and not stored.exists()
-    if interrupted:
+    if is_interrupted(earlier, path):
         feedback = Path(earlier["feedback_path"]) if earlier["feedback_path"] else None
         if feedback is not None and not feedback.exists():
             report = check_file(path, settings.registry, now, district_code, settings.limits())
             _write_feedback(settings, report, district_code, feedback, now, None)
+        if earlier["status"] != REJECTED:
+            record_archived(stored, earlier["sha256"], as_datetime(earlier["received_at"]), path, feedback)
         _move_into_place(path, stored)
         return FileOutcome(
             path.name,
@@ -604,13 +616,13 @@ def _finish_known(
             year=earlier["year"],
             month=earlier["month"],
         )
-    target_dir = (
-        settings.shared_root / (REJECTED_DIR if earlier["status"] == REJECTED else ARCHIVE) / district_code
-    )
-    target = unique_path(target_dir / path.name)
+    # ``earlier`` is accepted here: rejected bytes are processed afresh (process_district, _load_one),
+    # so the note may say that report is in force
+    target = unique_path(settings.shared_root / ARCHIVE / district_code / path.name)
     loaded_at = as_datetime(earlier["loaded_at"]).astimezone(settings.registry.get(district_code).zone)
     note = (
-        f"Berkas ini sama persis (isi identik) dengan berkas {earlier['file_name']!r} yang sudah diproses pada "
+        f"Berkas ini sama persis (isi identik) dengan berkas {earlier['file_name']!r} yang sudah diterima "
+        f"sebagai laporan {vocab.month_name(earlier['month'])} {earlier['year']} pada "
         f"{loaded_at:%d/%m/%Y %H:%M}; tidak dimuat ulang. Bila ingin memperbaiki laporan, ubah isinya lalu unggah kembali."
     )
     feedback = _write_feedback(settings, _duplicate_report(path, note), district_code, None, now, note)
@@ -753,6 +765,8 @@ def _load_one(
     run_id: str,
     now: datetime,
 ) -> FileOutcome:
+    from rekap.rebuild import record_archived
+
     target_dir = (
         settings.shared_root / (REJECTED_DIR if report.status == REJECTED else ARCHIVE) / district_code
     )
@@ -783,11 +797,14 @@ def _load_one(
     except WarehouseError as exc:
         if isinstance(exc.__cause__, IntegrityError):  # a concurrent run loaded the same bytes
             earlier = _submission_by_sha(settings, digest)
-            if earlier is not None:
+            if earlier is not None and earlier["status"] != REJECTED:
                 return _finish_known(settings, path, district_code, earlier, now)
         raise
     # Committed: from here on a crash is repaired by the next run (see _finish_known).
     _write_feedback(settings, report, district_code, feedback_path, now, None)
+    if report.status != REJECTED:
+        # before the move: whatever is in archive/ has its received_at in the manifest
+        record_archived(stored, digest, received_at, path, feedback_path)
     _move_into_place(path, stored)
     return FileOutcome(
         path.name,
@@ -818,10 +835,12 @@ def insert_submission(
     now: datetime,
     inbox_path: str,
     stored_path: str,
-    feedback_path: str,
+    feedback_path: str | None,
     run_id: str,
+    size_bytes: int | None = None,
 ) -> int:
-    """Submission, records and issues of one file, and supersession, in the caller's transaction."""
+    """Submission, records and issues of one file, and supersession, in the caller's transaction.
+    ``size_bytes`` defaults to the size of the file at ``inbox_path`` (a rebuild passes it)."""
     from rekap.periods import report_deadline
 
     sync_registry(conn, settings.registry.districts)
@@ -835,7 +854,7 @@ def insert_submission(
     params = {
         "sha": digest,
         "fn": report.file_name,
-        "size": Path(inbox_path).stat().st_size,
+        "size": size_bytes if size_bytes is not None else Path(inbox_path).stat().st_size,
         "d": district_code,
         "cd": ident.district_code if ident else None,
         "y": ident.year if ident and accepted else None,
@@ -854,18 +873,15 @@ def insert_submission(
         "fp": feedback_path,
         "run": run_id,
     }
-    conn.execute(
+    submission_id = conn.execute(
         text(
             "INSERT INTO submissions (sha256, file_name, size_bytes, district_code, claimed_district, year, month,"
             " members, received_at, loaded_at, status, rejection_code, rejection_reason, warnings, deadline_at,"
             " received_on_time, is_current, inbox_path, stored_path, feedback_path, run_id)"
             " VALUES (:sha, :fn, :size, :d, :cd, :y, :m, :mem, :ra, :la, :st, :rc, :rr, :w, :dl, :ot, 0, :ip, :sp,"
-            " :fp, :run)"
+            " :fp, :run) RETURNING submission_id"
         ),
         params,
-    )
-    submission_id = conn.execute(
-        text("SELECT submission_id FROM submissions WHERE sha256=:h"), {"h": digest}
     ).scalar_one()
     if not accepted:
         return submission_id
@@ -1110,13 +1126,13 @@ def record_run(
 
 def ingest(settings: Settings, run_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Scan, process every district, record the run: what ``rekap ingest`` does in one go."""
-    from rekap.warehouse import upgrade
+    from rekap.warehouse import require_schema
 
     started = datetime.now(UTC)
     now = now or started
-    run_id = run_id or f"cli__{started:%Y%m%dT%H%M%S%f}"
+    run_id = run_id or f"cli__{started:%Y%m%dT%H%M%S%f}_{os.getpid()}"  # two runs started at once differ
     root = settings.require_shared_root()  # first: an unmounted share gets nothing written
-    upgrade(settings.warehouse_url)
+    require_schema(settings.warehouse_url)  # only `rekap db upgrade` creates or migrates it
     ensure_layout(root, sorted(settings.registry.by_code))
     scan = scan_inbox(settings, now)
     outcomes = list(scan.unknown) + list(scan.waiting)

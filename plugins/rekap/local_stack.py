@@ -119,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Port {args.port} is taken: using {port}")
     env, password = prepare(base, port)
     logs = base / "logs"
+    from rekap.warehouse import upgrade
+
+    print(f"Preparing the warehouse ({env['REKAP_WAREHOUSE_URL']}: rekap db upgrade) ...")
+    upgrade(env["REKAP_WAREHOUSE_URL"])  # the DAGs never create a warehouse: the set-up step does
     print(f"Preparing the Airflow metadata database (SQLite, {base / 'airflow' / 'airflow.db'}) ...")
     migrate(env, logs / "db-migrate.log")
 

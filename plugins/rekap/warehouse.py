@@ -2,12 +2,19 @@
 
 ``upgrade`` applies ``sql/migrations/NNNN_*.sql`` in order, each once, recorded in
 ``schema_migrations``: an existing warehouse is upgraded in place, never rebuilt. The SQL
-is portable; the two types SQLite and PostgreSQL spell differently are placeholders.
+is portable; the two types SQLite and PostgreSQL spell differently are placeholders, and
+the rare statement only one dialect needs sits between ``-- @only <dialect>`` and ``-- @end``.
+
+Only ``upgrade`` (``rekap db upgrade``) creates a warehouse: everything else opens an
+existing SQLite file read-write without creating it and calls ``require_schema`` first, so a
+typo in the URL is one clear line instead of a new, empty warehouse.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -15,7 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from rekap.settings import resource_dir
@@ -27,6 +35,12 @@ DIALECT_TYPES = {
         "{{TIMESTAMP}}": "TIMESTAMP WITH TIME ZONE",
     },
 }
+
+
+# One key for every process that migrates: PostgreSQL serialises migrations on it.
+MIGRATION_LOCK_KEY = 0x72656B6170  # "rekap"
+CONNECT_HINT = "check REKAP_WAREHOUSE_URL and that the database is running"
+UPGRADE_HINT = "run `rekap db upgrade` (or fix REKAP_WAREHOUSE_URL)"
 
 
 class WarehouseError(RuntimeError):
@@ -45,21 +59,59 @@ def split_statements(script: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def only_dialect(script: str, dialect: str) -> str:
+    """Keep the lines of ``-- @only <dialect>`` ... ``-- @end`` blocks of this dialect only."""
+    kept, keep = [], True
+    for line in script.splitlines():
+        marker = line.strip()
+        if marker.startswith("-- @only "):
+            keep = marker.removeprefix("-- @only ").strip() == dialect
+        elif marker == "-- @end":
+            keep = True
+        elif keep:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def render(script: str, dialect: str) -> str:
+    script = only_dialect(script, dialect)
     for placeholder, type_name in DIALECT_TYPES[dialect].items():
         script = script.replace(placeholder, type_name)
     return script
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (absolute; relative URLs are relative to the working
+    folder), None for in-memory SQLite and other databases."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # malformed: engine_for reports it
+        return None
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(os.path.abspath(parsed.database))
+
+
+def safe_url(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", url)
+
+
 @cache
 def engine_for(url: str) -> Engine:
     """One engine per URL per process. SQLite waits for a busy lock instead of failing,
-    and enforces the transaction boundaries we ask for (BEGIN IMMEDIATE on write)."""
+    and enforces the transaction boundaries we ask for (BEGIN IMMEDIATE on write). A SQLite
+    file is opened with ``mode=rw``: a connection never creates one (see ``create_sqlite_file``)."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        path = sqlite_file(url)
+        if path is not None:
+            uri = f"{path.as_uri()}?mode=rw"
+
+            def connect() -> sqlite3.Connection:
+                return sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False)
+
+            engine = create_engine(url, creator=connect)
+        else:
+            engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")
         def _sqlite_setup(dbapi_conn, _record):
@@ -76,24 +128,44 @@ def engine_for(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def create_sqlite_file(url: str) -> bool:
+    """Create the (empty) file of a SQLite warehouse; only ``upgrade`` calls this."""
+    path = sqlite_file(url)
+    if path is None or path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sqlite3.connect(path).close()
+    # connections pooled to a file deleted meanwhile would still see the old one
+    engine_for(url).dispose()
+    return True
+
+
 @contextmanager
 def transaction(url: str) -> Iterator[Connection]:
     """One transaction: everything inside commits together or not at all."""
     try:
         engine = engine_for(url)
     except (SQLAlchemyError, ImportError, ValueError) as exc:  # malformed URL, missing driver
-        raise WarehouseError(_one_line(url, exc)) from exc
+        raise WarehouseError(_one_line(url, exc, CONNECT_HINT)) from exc
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise WarehouseError(f"warehouse {safe_url(url)} does not exist ({path}): {UPGRADE_HINT}")
     try:
-        with engine.begin() as conn:
+        conn = engine.connect()
+    except SQLAlchemyError as exc:
+        raise WarehouseError(_one_line(url, exc, CONNECT_HINT)) from exc
+    try:
+        with conn, conn.begin():
             yield conn
     except SQLAlchemyError as exc:
-        raise WarehouseError(_one_line(url, exc)) from exc
+        # only a lost connection is the URL's or the server's fault; a data error is not
+        hint = CONNECT_HINT if getattr(exc, "connection_invalidated", False) else None
+        raise WarehouseError(_one_line(url, exc, hint)) from exc
 
 
-def _one_line(url: str, exc: Exception) -> str:
-    safe = re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", url)
+def _one_line(url: str, exc: Exception, hint: str | None = None) -> str:
     first = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"warehouse {safe}: {first} (check REKAP_WAREHOUSE_URL and that the database is running)"
+    return f"warehouse {safe_url(url)}: {first}" + (f" ({hint})" if hint else "")
 
 
 def migrations() -> list[tuple[str, Path]]:
@@ -112,12 +184,18 @@ def applied_migrations(conn: Connection) -> set[str]:
 
 
 def upgrade(url: str, until: str | None = None) -> list[str]:
-    """Apply pending migrations (each in its own transaction); returns what was applied."""
+    """Create the warehouse when missing (SQLite file) and apply pending migrations, each in
+    its own transaction; returns what was applied. Safe when several processes upgrade at once:
+    SQLite's BEGIN IMMEDIATE serialises them, on PostgreSQL an advisory lock does, taken before
+    anything is read so the loser sees what the winner applied."""
+    create_sqlite_file(url)
     applied_now = []
     for version, path in migrations():
         if until is not None and version > until:
             break
         with transaction(url) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
             if version in applied_migrations(conn):
                 continue
             for statement in split_statements(render(path.read_text(encoding="utf-8"), conn.dialect.name)):
@@ -128,6 +206,21 @@ def upgrade(url: str, until: str | None = None) -> list[str]:
             )
             applied_now.append(version)
     return applied_now
+
+
+def require_schema(url: str) -> None:
+    """What every command but ``rekap db upgrade`` checks first: the warehouse exists and has
+    every migration of this code. Never creates or changes anything."""
+    expected = [version for version, _ in migrations()]
+    with transaction(url) as conn:
+        if not inspect(conn).has_table("schema_migrations"):
+            raise WarehouseError(f"warehouse {safe_url(url)} has no rekap schema: {UPGRADE_HINT}")
+        applied = {row[0] for row in conn.execute(text("SELECT version FROM schema_migrations"))}
+    missing = [v for v in expected if v not in applied]
+    if missing:
+        raise WarehouseError(
+            f"warehouse {safe_url(url)} is behind (not applied: {', '.join(missing)}): run `rekap db upgrade`"
+        )
 
 
 def as_datetime(value: Any) -> datetime | None:
@@ -147,32 +240,27 @@ def as_date(value: Any) -> date | None:
 
 
 def sync_registry(conn: Connection, districts) -> None:
-    """The registry table mirrors the registry file of this deployment."""
+    """The registry table mirrors the registry file of this deployment. An upsert, so two runs
+    doing it at once do not collide on the primary key."""
     for d in districts:
-        params = {
-            "c": d.district_code,
-            "p": d.province_code,
-            "pn": d.province_name,
-            "n": d.district_name,
-            "k": d.kind,
-            "tz": d.timezone,
-            "af": d.active_from,
-        }
-        updated = conn.execute(
+        conn.execute(
             text(
-                "UPDATE districts SET province_code=:p, province_name=:pn, district_name=:n, kind=:k,"
-                " timezone=:tz, active_from=:af WHERE district_code=:c"
+                "INSERT INTO districts (district_code, province_code, province_name, district_name, kind,"
+                " timezone, active_from) VALUES (:c, :p, :pn, :n, :k, :tz, :af)"
+                " ON CONFLICT (district_code) DO UPDATE SET province_code=excluded.province_code,"
+                " province_name=excluded.province_name, district_name=excluded.district_name,"
+                " kind=excluded.kind, timezone=excluded.timezone, active_from=excluded.active_from"
             ),
-            params,
+            {
+                "c": d.district_code,
+                "p": d.province_code,
+                "pn": d.province_name,
+                "n": d.district_name,
+                "k": d.kind,
+                "tz": d.timezone,
+                "af": d.active_from,
+            },
         )
-        if updated.rowcount == 0:
-            conn.execute(
-                text(
-                    "INSERT INTO districts (district_code, province_code, province_name, district_name, kind,"
-                    " timezone, active_from) VALUES (:c, :p, :pn, :n, :k, :tz, :af)"
-                ),
-                params,
-            )
 
 
 def insert_dq_results(
