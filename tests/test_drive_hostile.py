@@ -214,20 +214,19 @@ def test_symlinks_in_the_inbox_are_flagged_never_followed(tmp_path, warehouse_ur
 
     got = by_outcome(summary)
     assert sorted(f["file_name"] for f in got["symlink"]) == [".rekap.lock", "3602", "Laporan.xlsx"]
-    assert [f["file_name"] for f in got["accepted"]] == ["Laporan_asli.xlsx"]  # 3603 goes on
+    # 3603 goes on; 3601's planted lock link is replaced by a real lock file, never followed
+    assert sorted(f["file_name"] for f in got["accepted"]) == ["Laporan_3601.xlsx", "Laporan_asli.xlsx"]
     assert real.read_bytes() == before and not (root / "archive/3603/Laporan.xlsx").exists()
     assert os.path.islink(root / "inbox/3603/Laporan.xlsx")  # left for the operator, not moved
-    # the lock symlink stops only 3601, with one line; nothing created where it pointed
-    assert not os.path.lexists(outside / "created-by-lock")
-    (err,) = got["drive_error"]
-    assert err["file_name"] == "Laporan_3601.xlsx" and "symbolic link" in err["message"]
-    assert "\n" not in err["message"] and (root / "inbox/3601/Laporan_3601.xlsx").is_file()
+    assert not os.path.lexists(outside / "created-by-lock")  # nothing created where it pointed
+    assert (root / "inbox/3601" / LOCK_NAME).is_file() and not (root / "inbox/3601" / LOCK_NAME).is_symlink()
+    assert "drive_error" not in got
     # bounded: LIST_CAP files and one line counting the rest; nothing from /usr/share
     unknown = got["unknown_folder"]
     assert len(unknown) == LIST_CAP + 1 and "30 more entries not listed" in unknown[-1]["message"]
     assert not any("/usr/share" in f["inbox_path"] for f in summary["files"])
     assert len(json.dumps(summary)) < 100_000
-    assert {s.district_code for s in submissions(warehouse_url)} == {"3603"}
+    assert {s.district_code for s in submissions(warehouse_url)} == {"3601", "3603"}
 
 
 def test_symlinked_drive_folders_are_never_written_through(tmp_path, warehouse_url, monkeypatch, capsys):

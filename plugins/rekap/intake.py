@@ -369,6 +369,32 @@ def scan_inbox(settings: Settings, now: datetime | None = None) -> ScanResult:
 # --- process ---------------------------------------------------------------------------
 
 
+def _open_lock_file(folder: Path, dir_fd: int) -> int:
+    """The lock file, opened relative to its folder and never through a link. A link planted
+    under the pipeline's own lock name is removed (the link itself, never its target; the scan
+    flags it for the operator) so one careless or hostile district cannot hold its own files
+    back for good."""
+
+    def open_it() -> int:
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            return os.open(LOCK_NAME, flags, 0o664, dir_fd=dir_fd)
+        except OSError as exc:
+            raise DriveError(
+                f"{folder / LOCK_NAME} cannot be opened ({exc.strerror}): delete it; the district's "
+                "files wait until then"
+            ) from exc
+
+    try:
+        return open_it()
+    except DriveError as exc:
+        planted_link = isinstance(exc.__cause__, OSError) and exc.__cause__.errno == errno.ELOOP
+        if not (planted_link and stat.S_ISLNK(os.lstat(LOCK_NAME, dir_fd=dir_fd).st_mode)):
+            raise
+    os.unlink(LOCK_NAME, dir_fd=dir_fd)
+    return open_it()
+
+
 @contextlib.contextmanager
 def district_lock(folder: Path) -> Iterator[bool]:
     """Yields False when another run is processing this district right now. The lock file is
@@ -378,17 +404,7 @@ def district_lock(folder: Path) -> Iterator[bool]:
     except OSError as exc:
         raise DriveError(f"cannot open the folder {folder} ({exc.strerror}): check the drive") from None
     try:
-        fd = os.open(
-            LOCK_NAME,
-            os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-            0o664,
-            dir_fd=dir_fd,
-        )
-    except OSError as exc:
-        what = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be opened ({exc.strerror})"
-        raise DriveError(
-            f"{folder / LOCK_NAME} {what}: delete it; the district's files wait until then"
-        ) from None
+        fd = _open_lock_file(folder, dir_fd)
     finally:
         os.close(dir_fd)
     try:
