@@ -22,6 +22,8 @@ from rekap.settings import parse_score_weights
 from rekap.warehouse import read_sql, split_statements, sync_registry
 
 STATUS_BAIK, STATUS_CUKUP, STATUS_KURANG, STATUS_NONE = "BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR"
+# Status thresholds of metrics.md: BAIK from this score, CUKUP from the next, KURANG below.
+BAIK_MIN_SCORE, CUKUP_MIN_SCORE = 85.0, 70.0
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,13 @@ def status_for(score: float, reports_received: int) -> str:
     if reports_received == 0:
         return STATUS_NONE
     rounded = round(score, 9)
-    return STATUS_BAIK if rounded >= 85 else STATUS_CUKUP if rounded >= 70 else STATUS_KURANG
+    return (
+        STATUS_BAIK
+        if rounded >= BAIK_MIN_SCORE
+        else STATUS_CUKUP
+        if rounded >= CUKUP_MIN_SCORE
+        else STATUS_KURANG
+    )
 
 
 def ensure_calendar(conn: Connection, period: Period) -> None:

@@ -29,6 +29,9 @@ NAMES = (
     "REKAP_OPERATOR_EMAILS",
     "REKAP_SMTP_CONN_ID",
     "REKAP_SCORE_WEIGHTS",
+    "REKAP_APPROVERS",
+    "REKAP_APPROVAL_TIMEOUT_HOURS",
+    "REKAP_PREVENTION_FORMS",
 )
 # score = 100 × Σ weight × rate, in the order of metrics.md's formula:
 # reporting, on time, pleno compliance, record completeness, documented prevention.
@@ -56,6 +59,11 @@ class Settings:
     operator_emails: tuple[str, ...] = ()
     smtp_conn_id: str = "smtp_default"
     score_weights: tuple[float, ...] = DEFAULT_SCORE_WEIGHTS
+    # Airflow user names who may approve the laporan komprehensif (Required Actions); empty
+    # means any user allowed to act on the DAG.
+    approvers: tuple[str, ...] = ()
+    approval_timeout_hours: float = 72.0
+    prevention_forms_path: Path | None = None  # Jenis Kegiatan -> Bentuk CSV; None: the shipped one
     _registry: list = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -82,6 +90,13 @@ class Settings:
             operator_emails=_emails(get("REKAP_OPERATOR_EMAILS")),
             smtp_conn_id=get("REKAP_SMTP_CONN_ID", "smtp_default"),
             score_weights=parse_score_weights(get("REKAP_SCORE_WEIGHTS")),
+            approvers=_emails(get("REKAP_APPROVERS")),
+            approval_timeout_hours=_number(
+                "REKAP_APPROVAL_TIMEOUT_HOURS", get("REKAP_APPROVAL_TIMEOUT_HOURS", "72"), 0.001, 24 * 60
+            ),
+            prevention_forms_path=Path(get("REKAP_PREVENTION_FORMS"))
+            if get("REKAP_PREVENTION_FORMS")
+            else None,
         )
 
     @classmethod
@@ -118,6 +133,14 @@ class Settings:
         """Today's date in the province's time zone."""
         now = now or datetime.now(tz=self.timezone)
         return now.astimezone(self.timezone).date()
+
+    def prevention_forms(self) -> dict[str, str]:
+        from rekap.prevention_forms import PreventionFormsError, load_prevention_forms
+
+        try:
+            return load_prevention_forms(self.prevention_forms_path)
+        except PreventionFormsError as exc:
+            raise SettingsError(f"REKAP_PREVENTION_FORMS: {exc}") from exc
 
     def limits(self):
         from rekap.workbook import Limits
