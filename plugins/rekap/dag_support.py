@@ -70,6 +70,22 @@ def settings():
     return Settings.from_airflow(variable_get)
 
 
+def approvers() -> list[dict[str, str]]:
+    """The Airflow users asked to approve the laporan komprehensif (``REKAP_APPROVERS``, read at
+    parse time); empty: anyone allowed to act on the DAG may decide."""
+    names = [n.strip() for n in os.environ.get("REKAP_APPROVERS", "").replace(";", ",").split(",")]
+    return [{"id": n, "name": n} for n in names if n]
+
+
+def approval_timeout() -> timedelta:
+    """How long a draft waits for a decision (``REKAP_APPROVAL_TIMEOUT_HOURS``, default 72)."""
+    try:
+        hours = float(os.environ.get("REKAP_APPROVAL_TIMEOUT_HOURS", "72"))
+    except ValueError:
+        hours = 72.0
+    return timedelta(hours=max(hours, 0.001))
+
+
 def consolidation_deadline_hours() -> float:
     """How long a consolidation run may take from being queued before operators are told."""
     try:

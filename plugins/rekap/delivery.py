@@ -30,6 +30,16 @@ def _html(body: str) -> str:
     return f'<pre style="font-family: sans-serif; white-space: pre-wrap">{html.escape(body)}</pre>'
 
 
+def smtp_configured(conn_id: str) -> bool:
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    try:
+        SmtpHook.get_connection(conn_id)
+    except Exception:  # AirflowNotFoundException (task) or a lookup error (CLI)
+        return False
+    return True
+
+
 def send_email(
     conn_id: str,
     recipients: list[str] | tuple[str, ...],
@@ -40,11 +50,9 @@ def send_email(
     """One message through the SMTP provider's hook; NoSmtpConnection when it is not set up."""
     from airflow.providers.smtp.hooks.smtp import SmtpHook
 
+    if not smtp_configured(conn_id):
+        raise NoSmtpConnection(f"no SMTP connection {conn_id!r}")
     hook = SmtpHook(smtp_conn_id=conn_id)
-    try:
-        hook.get_connection(conn_id)
-    except Exception as exc:  # AirflowNotFoundException (task) or a lookup error (CLI)
-        raise NoSmtpConnection(f"no SMTP connection {conn_id!r}") from exc
     with hook:
         hook.send_email_smtp(
             to=list(recipients),
@@ -114,6 +122,8 @@ def deliver_report(settings: Settings, period_id: str, report_path: str | Path, 
     where = f"workbook in {path}"
     if not settings.report_emails:
         return f"{where}; no e-mail (REKAP_REPORT_EMAILS is empty)"
+    if not smtp_configured(settings.smtp_conn_id):
+        return f"{where}; no e-mail (no SMTP connection {settings.smtp_conn_id!r})"
     period = parse_period(period_id)
     with transaction(settings.warehouse_url) as conn:
         province = read_province_mart(conn, settings.province_code, period_id) or {}
