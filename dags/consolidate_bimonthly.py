@@ -18,9 +18,19 @@ February 2026) for the provincial leadership.
 * **check_inputs** — lists the districts whose reports are still missing; it never fails for
   them (they appear as *TIDAK MELAPOR* / in *Kelengkapan Data*).
 * **consolidate** — the Great Expectations completeness check, both marts and the workbook,
-  in one transaction: a failed run leaves the warehouse and `reports/` as they were.
-* **deliver** — the workbook is in `reports/` on the shared drive; when an SMTP connection
-  (`smtp_default`) and `REKAP_REPORT_EMAILS` are set, it is also e-mailed to leadership.
+  in one transaction: a failed run leaves the warehouse and `reports/` as they were. A period
+  whose deadline has passed gives a **DRAF** (a new numbered version, in `reports/draf/`); a
+  period still open gives a **SEMENTARA** report that is never sent and needs no approval.
+* **approve** — a Required Action (human-in-the-loop) for the approvers (`REKAP_APPROVERS`):
+  *Setujui* or *Tolak* (with a reason). The decision is recorded in the warehouse
+  (`report_approvals`); a rejection, or no decision within `REKAP_APPROVAL_TIMEOUT_HOURS`,
+  sends nothing and e-mails the operators.
+* **deliver** — only after approval: the workbook is written **FINAL** (approver and time on
+  it) to `reports/` and, when an SMTP connection (`smtp_default`) and `REKAP_REPORT_EMAILS`
+  are set, e-mailed to leadership.
+
+A future period, or one before the registry's first reporting month (a typo such as
+`2031-B3`), fails *resolve_periods* with one line before anything is computed.
 
 **When something goes wrong** a failed task e-mails the operators (`REKAP_OPERATOR_EMAILS`), and
 a run that has not finished `REKAP_CONSOLIDATION_DEADLINE_HOURS` (default 2) hours after it was
@@ -28,6 +38,8 @@ queued raises a deadline alert that e-mails them too.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 import pendulum
 from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, get_current_context, task
@@ -38,6 +50,7 @@ from rekap.dag_support import (
     default_args,
     settings,
 )
+from rekap.hitl import ReportApprovalOperator
 from rekap.settings import parse_time_settings
 from rekap.timetable import BimonthlyPeriodTimetable
 
@@ -71,15 +84,24 @@ def consolidate_bimonthly():
     def resolve_periods() -> list[str]:
         """An explicit `period` param, else the periods of the loaded files, else the
         data interval of the scheduled run."""
+        from airflow.exceptions import AirflowFailException
+        from rekap.approval import PeriodRefused, check_period
         from rekap.consolidate import periods_for_run
+        from rekap.periods import parse_period
 
         context = get_current_context()
+        s = settings()
         periods = periods_for_run(
-            settings(),
+            s,
             param=context["params"].get("period"),
             asset_events=context.get("triggering_asset_events") or {},
             data_interval_start=context.get("data_interval_start"),
         )
+        try:
+            for period_id in periods:
+                check_period(parse_period(period_id), s.registry, s.today())
+        except PeriodRefused as exc:  # a wrong parameter: retrying cannot help
+            raise AirflowFailException(str(exc)) from None
         print(f"periods: {', '.join(periods) or '(none)'}")
         return periods
 
@@ -106,27 +128,69 @@ def consolidate_bimonthly():
         result = consolidate_period(
             settings(), parse_period(period_id), run_id=f"{context['run_id']}__{period_id}"
         )
-        print(f"LAPORAN KOMPREHENSIF: {result.report_path}")
+        print(f"LAPORAN KOMPREHENSIF ({result.state}): {result.report_path}")
         for line in result.score_table():
             print(line)
+        subject, body = result.approval_request() if result.version else ("", "")
         return {
             "period_id": period_id,
+            "state": result.state,
+            "version": result.version,
             "report_path": str(result.report_path),
             "missing": len(result.readiness.missing),
             "districts": len(result.districts),
+            "subject": subject,
+            "body": body,
         }
 
+    @task
+    def drafts_to_approve(results: list[dict]) -> list[dict]:
+        """Only a DRAF asks for approval; a SEMENTARA report is written and never sent."""
+        requests = []
+        for r in results:
+            if r["state"] != "DRAF":
+                print(f"{r['period_id']}: {r['state']}, not sent and no approval asked ({r['report_path']})")
+                continue
+            draft = {k: r[k] for k in ("period_id", "version", "report_path")}
+            requests.append({"subject": r["subject"], "body": r["body"], "draft": draft})
+        return requests
+
+    approve = ReportApprovalOperator.partial(
+        task_id="approve",
+        assigned_users=[{"id": n, "name": n} for n in PARSED.approvers] or None,
+        response_timeout=timedelta(hours=PARSED.approval_timeout_hours),
+        retries=0,  # a decision is recorded once; a retry would ask again for nothing
+    ).expand_kwargs(drafts_to_approve(consolidate.expand(period_id=check_inputs(resolve_periods()))))
+
     @task(map_index_template="{{ period_id }}")
-    def deliver(result: dict) -> str:
+    def deliver(decision: dict) -> str:
+        """After approval only: FINAL in reports/, then e-mail to leadership."""
+        from airflow.exceptions import AirflowSkipException
+        from rekap.approval import APPROVED, Approval
+        from rekap.consolidate import finalize_period
         from rekap.delivery import deliver_report
+        from rekap.periods import parse_period
 
         context = get_current_context()
-        context["period_id"] = result["period_id"]
-        outcome = deliver_report(settings(), result["period_id"], result["report_path"])
+        context["period_id"] = decision["period_id"]
+        if decision["decision"] != APPROVED:
+            raise AirflowSkipException(
+                f"{decision['period_id']} draft v{decision['version']} {decision['decision']}"
+                f" by {decision.get('decided_by') or '-'}: nothing sent ({decision.get('reason') or ''})"
+            )
+        s = settings()
+        approval = Approval(
+            decision["version"],
+            decision["decided_by"],
+            datetime.fromisoformat(decision["decided_at"]).astimezone(s.timezone),
+        )
+        final = finalize_period(s, parse_period(decision["period_id"]), approval)
+        print(f"LAPORAN KOMPREHENSIF (FINAL): {final}")
+        outcome = deliver_report(s, decision["period_id"], final, approval)
         print(outcome)
         return outcome
 
-    deliver.expand(result=consolidate.expand(period_id=check_inputs(resolve_periods())))
+    deliver.expand(decision=approve.output)
 
 
 consolidate_bimonthly()

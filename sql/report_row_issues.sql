@@ -1,4 +1,4 @@
--- Kelengkapan Data sheet: every row-level issue of the current submissions of the period's months.
+-- Catatan Data sheet: every row-level issue of the current submissions of the period's months.
 SELECT s.district_code, d.district_name, s.file_name, i.sheet, i.excel_row, i.column_name, i.value, i.problem
 FROM row_issues i
 JOIN submissions s ON s.submission_id = i.submission_id

@@ -546,7 +546,7 @@ def test_shared_root_is_the_mounted_drive(airflow_services, common):
 
 def test_rekap_settings_are_valid_with_the_example_values(resolved):
     from croniter import croniter
-    from rekap.delivery import SmtpConfig
+    from airflow.sdk import Connection
     from rekap.settings import Settings
     from sqlalchemy.engine import make_url
 
@@ -557,5 +557,5 @@ def test_rekap_settings_are_valid_with_the_example_values(resolved):
     assert (url.drivername, url.host, url.database) == ("postgresql+psycopg", "postgres", "warehouse")
     assert settings.report_emails and settings.operator_emails
     assert croniter.is_valid(env["REKAP_INGEST_SCHEDULE"])
-    smtp = SmtpConfig.from_uri(env["AIRFLOW_CONN_SMTP_DEFAULT"])
-    assert smtp.host != "localhost" and "@" in smtp.sender
+    smtp = Connection.from_uri(env["AIRFLOW_CONN_SMTP_DEFAULT"], conn_id="smtp_default")
+    assert smtp.host not in (None, "", "localhost") and "@" in smtp.extra_dejson["from_email"]

@@ -50,7 +50,7 @@ def test_rekap_consolidate_writes_marts_and_workbook_and_keeps_the_previous(tmp_
 
     assert main(["consolidate", "--period", "2026-b1"]) == 0
     out = capsys.readouterr().out
-    report = tmp_path / "drive/reports/Laporan_Komprehensif_36_2026-B1.xlsx"
+    report = tmp_path / "drive/reports/draf/Laporan_Komprehensif_36_2026-B1_DRAF.xlsx"
     assert f"laporan komprehensif: {report}" in out
     assert "2026-B1: 2/16 laporan bulanan masuk" in out  # 8 districts x 2 months
     assert "belum masuk: 3601 Kabupaten Pandeglang Januari 2026" in out

@@ -1,4 +1,4 @@
-"""Both real DAGs, end to end, with Airflow (`airflow dags test`) on a test drive.
+"""The intake DAG end to end (the consolidation DAG: tests/test_approval_dag.py), with Airflow (`airflow dags test`) on a test drive.
 
 One Airflow home (SQLite metadata) for the module; the warehouse is SQLite here and the
 PostgreSQL variant runs the same flow against the real server."""
@@ -9,7 +9,6 @@ from datetime import date
 
 import pytest
 from conftest import upgraded
-from openpyxl import load_workbook
 from rekap.airflow_local import airflow_env, migrate, run_airflow
 from rekap.warehouse import engine_for
 from sqlalchemy import text
@@ -90,41 +89,4 @@ def test_ingest_then_consolidate_through_airflow(tmp_path, airflow_home, warehou
     assert (root / "rejected/3602/salah.xlsx").is_file() and (root / "rejected/3604/catatan.docx").is_file()
     assert not any((root / "inbox/3601").glob("*.xlsx"))
     assert len(list((root / "feedback").rglob("Umpan_Balik_*.xlsx"))) == 6
-
-    result = run_airflow(["dags", "test", "consolidate_bimonthly", "2026-03-06T06:00:00+07:00"], env, log)
-    output = log.read_text()
-    assert result.returncode == 0, output[-5000:]
-    assert "periods: 2026-B1" in output
-    report = root / "reports" / "Laporan_Komprehensif_36_2026-B1.xlsx"
-    assert report.is_file()
-    with engine.connect() as conn:
-        marts = {
-            r.district_code: r
-            for r in conn.execute(
-                text(
-                    "SELECT district_code, reports_received, weeks_with_pleno, status FROM mart_district_period"
-                    " WHERE period_id='2026-B1'"
-                )
-            )
-        }
-        province = conn.execute(
-            text("SELECT districts_reported, report_path FROM mart_province_period WHERE period_id='2026-B1'")
-        ).one()
-    assert len(marts) == 8 and marts["3601"].reports_received == 2 and marts["3602"].status == "TIDAK MELAPOR"
-    assert province.districts_reported == 2 and province.report_path == str(report)
-
-    book = load_workbook(report)
-    assert book.sheetnames == [
-        "Ringkasan",
-        "Kinerja Kab-Kota",
-        "Pleno Mingguan",
-        "Pencegahan",
-        "Kelembagaan",
-        "Kelengkapan Data",
-    ]
-    for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula: {cell.value}"
-    issues_text = [c.value for row in book["Kelengkapan Data"].iter_rows() for c in row if c.value]
-    assert "@25" in issues_text  # the district's text is there, as text
+    # The consolidation through Airflow, with its approval step, is tests/test_approval_dag.py.

@@ -16,7 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from conftest import upgraded
 from openpyxl import load_workbook
-from rekap.consolidate import consolidate_period
+from rekap.approval import APPROVED, Approval, record_decision
+from rekap.consolidate import consolidate_period, finalize_period
 from rekap.delivery import deliver_report, notify_operators_of_failure
 from rekap.intake import ingest
 from rekap.periods import parse_period
@@ -82,23 +83,28 @@ def test_leadership_workbook_is_e_mailed_with_an_indonesian_summary(tmp_path, sm
     settings = settings_for(tmp_path, REKAP_REPORT_EMAILS="ketua@bawaslu.local; kordiv@bawaslu.local")
     ingest(settings)
     result = consolidate_period(settings, parse_period("2026-B1"), now=datetime(2026, 3, 6, 6, tzinfo=WIB))
+    approved_at = datetime(2026, 3, 6, 9, tzinfo=WIB)
+    record_decision(settings.warehouse_url, "36", "2026-B1", result.version, APPROVED, "ketua", approved_at)
+    approval = Approval(result.version, "ketua", approved_at)
+    final = finalize_period(settings, parse_period("2026-B1"), approval, now=approved_at)
 
-    outcome = deliver_report(settings, "2026-B1", result.report_path)
+    outcome = deliver_report(settings, "2026-B1", final, approval)
 
     assert "e-mailed to ketua@bawaslu.local, kordiv@bawaslu.local" in outcome
     assert len(smtp_server.messages) == 1
     sender, recipients, message = smtp_server.messages[0]
     assert sender == "rekap@bawaslu.local"
     assert recipients == ["ketua@bawaslu.local", "kordiv@bawaslu.local"]
-    assert message["Subject"] == "Laporan Komprehensif Banten Januari – Februari 2026"
-    body = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "Laporan Komprehensif Banten Januari – Februari 2026 (FINAL)"
+    body = message.get_body(("html",)).get_content()  # the SMTP provider sends HTML
     assert "Kab/kota melapor: 1 dari 8" in body
     assert "Belum melapor:" in body and "Kabupaten Pandeglang" in body
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_filename() == "Laporan_Komprehensif_36_2026-B1.xlsx"
     saved = tmp_path / "received.xlsx"
     saved.write_bytes(attachment.get_content())
-    assert saved.read_bytes() == result.report_path.read_bytes()
+    assert saved.read_bytes() == final.read_bytes()
+    assert "Disetujui oleh ketua pada 06/03/2026 09:00 WIB" in body
     assert load_workbook(saved).sheetnames[0] == "Ringkasan"
 
 
@@ -131,7 +137,7 @@ def test_failed_task_e_mails_the_operators(tmp_path, smtp_server):
     _, recipients, message = smtp_server.messages[0]
     assert recipients == ["operator@bawaslu.local"]
     assert message["Subject"] == "[rekap] GAGAL: ingest_district_reports.process_district"
-    body = message.get_content()
+    body = message.get_body().get_content()
     assert "drive gone" in body and "scheduled__2026-11-24" in body and "jalankan ulang" in body
 
 
@@ -153,4 +159,5 @@ def test_overdue_consolidation_e_mails_the_operators(tmp_path, smtp_server, monk
     _, recipients, message = smtp_server.messages[0]
     assert recipients == ["operator@bawaslu.local"]
     assert message["Subject"] == "[rekap] TERLAMBAT: konsolidasi 2026-B1 belum selesai"
-    assert "manual__x" in message.get_content() and "2 jam" in message.get_content()
+    body = message.get_body().get_content()
+    assert "manual__x" in body and "2 jam" in body

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from rekap import vocab
 from rekap.leadership_workbook import (
     PERFORMANCE_COLUMNS,
     keep_previous_version,
@@ -17,19 +14,12 @@ from rekap.leadership_workbook import (
     write_leadership_workbook,
 )
 from rekap.periods import Period, week_monday, weeks_of_period
-from rekap.report_data import LeadershipData
+from rekap.prevention_forms import FORMS, load_prevention_forms
+from rekap.report_data import LATE, MISSING, ON_TIME, LeadershipData
 
 WIB = ZoneInfo("Asia/Jakarta")
 PERIOD = Period(2026, 1)
 FORMULA_LIKE = '=HYPERLINK("http://x.example")'
-MARTS_SQL = Path(__file__).resolve().parents[1] / "sql" / "migrations" / "0002_marts.sql"
-
-
-def mart_district_columns() -> list[str]:
-    """The columns of mart_district_period, read from its DDL (the contract)."""
-    ddl = MARTS_SQL.read_text()
-    body = re.search(r"CREATE TABLE mart_district_period \((.*?)\n\);", ddl, re.S)[1]
-    return [m[1] for m in re.finditer(r"^\s+([a-z_]+)\s+[A-Z{]", body, re.M)]
 
 
 def district_row(code: str, name: str, rank: int, score: float, status: str, **overrides) -> dict:
@@ -94,6 +84,18 @@ def silent_row() -> dict:
     )
 
 
+def reporting(code, name, month, state, received=None, late=None) -> dict:
+    return {
+        "district_code": code,
+        "district_name": name,
+        "year": 2026,
+        "month": month,
+        "state": state,
+        "received_at": received,
+        "days_late": late,
+    }
+
+
 @pytest.fixture
 def data() -> LeadershipData:
     weeks = [(y, w, week_monday(y, w)) for y, w in weeks_of_period(PERIOD)]
@@ -126,15 +128,24 @@ def data() -> LeadershipData:
         districts=districts,
         weeks=weeks,
         pleno_weeks={"3603": {(2026, 2), (2026, 3)}, "3601": {(2026, 9)}},
-        prevention_by_type={
-            "3603": {"Sosialisasi": 3, "Patroli Pengawasan": 1},
-            "3601": {"Imbauan": 4},
+        prevention={
+            "3603": {
+                "Sosialisasi": {"activities": 3, "participants": 1000, "documented": 2},
+                "Patroli Pengawasan": {"activities": 1, "participants": 250, "documented": 1},
+            },
+            "3601": {"Imbauan": {"activities": 4, "participants": 1250, "documented": 3}},
         },
-        kelembagaan_by_aspect={"3603": {"Pengolahan Data": 75.0, "Modernisasi Birokrasi": 50.0}},
-        missing_reports=[
-            {"district_code": "3672", "district_name": "Kota Cilegon", "year": 2026, "month": 1},
-            {"district_code": "3672", "district_name": "Kota Cilegon", "year": 2026, "month": 2},
+        forms=load_prevention_forms(),
+        deadline=datetime(2026, 3, 5, 23, 59, 59, tzinfo=WIB),
+        reporting=[
+            reporting("3603", "Kabupaten Tangerang", 1, LATE, datetime(2026, 2, 9, 10, tzinfo=WIB), 4),
+            reporting("3603", "Kabupaten Tangerang", 2, ON_TIME, datetime(2026, 3, 4, 10, tzinfo=WIB)),
+            reporting("3601", "Kabupaten Pandeglang", 1, ON_TIME, datetime(2026, 2, 2, 10, tzinfo=WIB)),
+            reporting("3601", "Kabupaten Pandeglang", 2, ON_TIME, datetime(2026, 3, 2, 10, tzinfo=WIB)),
+            reporting("3672", "Kota Cilegon", 1, MISSING),
+            reporting("3672", "Kota Cilegon", 2, MISSING),
         ],
+        kelembagaan_by_aspect={"3603": {"Pengolahan Data": 75.0, "Modernisasi Birokrasi": 50.0}},
         issues=[
             {
                 "district_code": "3603",
@@ -172,10 +183,12 @@ def test_sheets_in_order(book):
     assert book.sheetnames == [
         "Ringkasan",
         "Kinerja Kab-Kota",
+        "Kelengkapan Laporan",
         "Pleno Mingguan",
         "Pencegahan",
         "Kelembagaan",
-        "Kelengkapan Data",
+        "Catatan Data",
+        "Metode",
     ]
 
 
@@ -188,144 +201,94 @@ def test_no_formula_anywhere_and_district_text_stays_text(book):
         if c.data_type == "f"
     ]
     assert formulas == []
-    ws = book["Kelengkapan Data"]
-    cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
+    cells = {c.value: c for row in book["Catatan Data"].iter_rows() for c in row if c.value is not None}
     assert cells[FORMULA_LIKE].data_type == "s"
     assert cells["@Laporan Januari.xlsx"].data_type == "s"
 
 
-def test_summary(book):
+def test_every_sheet_has_title_block_and_prints_a4_landscape_one_page_wide(book):
+    for ws in book.worksheets:
+        assert ws["A1"].value.startswith("LAPORAN KOMPREHENSIF"), ws.title
+        assert "Banten" in ws["A2"].value and "Januari – Februari 2026" in ws["A2"].value, ws.title
+        assert ws["A3"].value.startswith("DRAF"), ws.title
+        assert (
+            int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
+        )
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert "&P" in ws.oddFooter.center.text and "2026-B1" in ws.oddFooter.left.text
+        assert "06/03/2026 06:00 WIB" in ws.oddFooter.right.text
+        if ws.title != "Ringkasan":
+            assert ws.print_title_rows, ws.title
+
+
+def test_summary_names_every_missing_late_and_kurang_district(book):
     ws = book["Ringkasan"]
-    text = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "LAPORAN KOMPREHENSIF PENGAWASAN" in text
-    assert any("Banten" in t for t in text)
-    assert any("Januari – Februari 2026" in t for t in text)
-    assert any("06/03/2026 06:00 WIB" in t for t in text)
-    pairs = {row[0].value: row[1].value for row in ws.iter_rows(min_col=1, max_col=2) if row[0].value}
-    assert pairs["Jumlah kabupaten/kota"] == 3
-    assert pairs["Tingkat pelaporan"] == pytest.approx(4 / 6)
-    assert pairs["Rata-rata skor kabupaten/kota"] == pytest.approx(48.583333)
-    assert pairs["Jumlah peserta kegiatan pencegahan"] == 2500
-    assert (pairs["BAIK"], pairs["CUKUP"], pairs["KURANG"], pairs["TIDAK MELAPOR"]) == (1, 0, 1, 1)
-    assert pairs["Kota Cilegon"] == "3672"  # listed among the districts that did not report
-    rate = next(row[1] for row in ws.iter_rows(min_col=1, max_col=2) if row[0].value == "Tingkat pelaporan")
-    assert rate.number_format == "0.0%"
-    assert fill_of(next(c for c in ws["A"] if c.value == "TIDAK MELAPOR")) == "D9D9D9"
+    rows = [[c.value for c in r[:4]] for r in ws.iter_rows()]
+    attention = [r for r in rows if r[0] in ("3672", "3601", "3603")]
+    topics = {(r[0], r[2]) for r in attention}
+    assert ("3672", "TIDAK MELAPOR") in topics and ("3672", "BELUM MASUK") in topics
+    assert ("3601", "KURANG") in topics and ("3603", "TERLAMBAT") in topics
+    texts = [c for r in rows for c in r if isinstance(c, str)]
+    assert not any("telah melapor" in t for t in texts)
+    assert any("Laporan Februari 2026 belum masuk" in t for t in texts)
+    headline = next(r for r in rows if r[0] == "Tingkat pelaporan")
+    assert headline[2] == pytest.approx(4 / 6) and "periode pertama" in headline[3]
     assert len(ws._charts) == 1
     chart = ws._charts[0]
-    ref = chart.series[0].val.numRef.f
-    assert ref.startswith("'Kinerja Kab-Kota'!$D$2") and ref.endswith("$D$4")
+    colours = [str(p.graphicalProperties.solidFill.srgbClr) for p in chart.series[0].dPt]
+    assert colours == ["63BE7B", "F8696B", "A6A6A6"]  # BAIK, KURANG, TIDAK MELAPOR in rank order
 
 
-def test_performance_sheet(book, data):
+def test_performance_sheet_has_no_constant_columns_and_colours_rates(book):
     ws = book["Kinerja Kab-Kota"]
     keys = [c[0] for c in PERFORMANCE_COLUMNS]
-    assert sorted(keys) == sorted(mart_district_columns())  # every mart column, no more
-    headers = [c.value for c in ws[1]]
-    assert headers[:6] == ["Peringkat", "Kode", "Kabupaten/Kota", "Skor", "Status", "Perubahan Skor"]
-    assert "Tingkat Pelaporan" in headers and "Kepatuhan Pleno Mingguan" in headers
-    assert len(headers) == len(keys)
-
+    header = next(r for r in ws.iter_rows() if r[0].value == "Peringkat")
+    assert [c.value for c in header][:6] == [
+        "Peringkat",
+        "Kode",
+        "Kabupaten/Kota",
+        "Skor (0–100)",
+        "Status",
+        "Perubahan Skor (poin)",
+    ]
+    body = [r for r in ws.iter_rows(min_row=header[0].row + 1) if isinstance(r[0].value, int)]
     col = {key: i for i, key in enumerate(keys)}
-    body = [list(row) for row in ws.iter_rows(min_row=2)]
-    assert [r[col["rank"]].value for r in body] == [1, 2, 3]
     assert [r[col["district_code"]].value for r in body] == ["3603", "3601", "3672"]
-
+    for key in keys:  # no column repeats one value for every row
+        assert len({r[col[key]].value for r in body}) > 1 or key in ("reports_received",), key
     first = body[0]
-    assert first[col["reporting_rate"]].value == 1.0
-    assert first[col["reporting_rate"]].number_format == "0.0%"
-    assert first[col["pleno_compliance"]].value == pytest.approx(2 / 9)  # unrounded
-    assert first[col["score"]].value == 90.5 and first[col["score"]].number_format == "0.0"
-    assert first[col["period_start"]].value.date() == date(2026, 1, 1)
-    numeric = {k for k, _h, kind, _w in PERFORMANCE_COLUMNS if kind not in ("text", "status", "date")}
-    for row in body:
-        for key in numeric:
-            assert row[col[key]].value is None or isinstance(row[col[key]].value, int | float), key
-    silent = body[2]
-    assert silent[col["pleno_quorate_rate"]].value is None
-    assert silent[col["score_change"]].value is None
-
-    fills = {r[col["status"]].value: fill_of(r[col["status"]]) for r in body}
-    assert fills == {"BAIK": "C6EFCE", "KURANG": "FFC7CE", "TIDAK MELAPOR": "D9D9D9"}
-    assert ws.freeze_panes == "D2"
-    assert ws.auto_filter.ref == "A1:AB4"
-    assert ws.page_setup.orientation == "landscape"
+    assert first[col["pleno_compliance"]].value == pytest.approx(2 / 9)
+    assert fill_of(first[col["pleno_compliance"]]) == "FFC7CE"  # 22 % is red, whatever the status
+    assert fill_of(first[col["reporting_rate"]]) == "C6EFCE"
+    assert body[2][col["score_change"]].value == "–"
 
 
-def test_pleno_grid(book, data):
+def test_reporting_and_pleno_grids(book):
+    ws = book["Kelengkapan Laporan"]
+    rows = {r[0].value: [c.value for c in r] for r in ws.iter_rows() if r[0].value in ("3603", "3672")}
+    assert (
+        rows["3603"][2] == "09/02/2026 · terlambat 4 hari" and rows["3603"][3] == "04/03/2026 · tepat waktu"
+    )
+    assert rows["3672"][2:4] == ["BELUM MASUK", "BELUM MASUK"]
     ws = book["Pleno Mingguan"]
-    header_row = next(r for r in ws.iter_rows() if r[0].value == "Kode")
-    headers = [c.value for c in header_row]
-    assert headers[2] == "W01\n29/12" and headers[3] == "W02\n05/01"
-    assert len(headers) == 2 + 9 + 2
-    grid = {
-        r[0].value: [c.value for c in r[2:11]]
-        for r in ws.iter_rows(min_row=header_row[0].row + 1)
-        if r[0].value in ("3603", "3601", "3672")
-    }
+    header = next(r for r in ws.iter_rows() if r[0].value == "Kode")
+    assert header[2].value == "Minggu 1\n29/12–04/01"
+    grid = {r[0].value: [c.value for c in r[2:11]] for r in ws.iter_rows() if r[0].value in ("3603", "3672")}
     assert grid["3603"] == ["✗", "✓", "✓", "✗", "✗", "✗", "✗", "✗", "✗"]
-    assert grid["3601"] == ["✗"] * 8 + ["✓"]
-    assert grid["3672"] == ["✗"] * 9
-    row = next(r for r in ws.iter_rows() if r[0].value == "3603")
-    assert fill_of(row[3]) == "C6EFCE" and fill_of(row[2]) == "FFC7CE"
-    assert row[11].value == 2 and row[12].value == pytest.approx(2 / 9)
+    assert grid["3672"] == ["–"] * 9  # no report: unknown, not "no pleno"
 
 
-def test_prevention_and_kelembagaan(book):
+def test_prevention_by_form_and_jenis(book):
     ws = book["Pencegahan"]
     header = next(r for r in ws.iter_rows() if r[0].value == "Kode")
-    headers = [c.value for c in header]
-    assert headers[2:14] == list(vocab.ACTIVITY_TYPES)
-    assert headers[14:] == ["Jumlah Kegiatan", "Jumlah Peserta", "Kegiatan Berbukti Dukung"]
-    rows = {r[0].value: [c.value for c in r] for r in ws.iter_rows(min_row=header[0].row + 1) if r[0].value}
-    tangerang = rows["3603"]
-    assert tangerang[2] == 3 and tangerang[5] == 1 and tangerang[3] == 0
-    assert tangerang[14:] == [4, 1250, 0.75]
-    assert rows["3672"][16] is None  # documented rate null -> empty cell
-    total = next(r for r in ws.iter_rows() if r[1].value == "Jumlah provinsi")
-    assert total[2].value == 3 and total[3].value == 4 and total[15].value == 2500
-
-    ws = book["Kelembagaan"]
-    header = next(r for r in ws.iter_rows() if r[0].value == "Kode")
-    assert [c.value for c in header][2:10] == list(vocab.ASPECTS)
-    rows = {r[0].value: list(r) for r in ws.iter_rows(min_row=header[0].row + 1) if r[0].value}
-    tangerang = rows["3603"]
-    data_col = 2 + vocab.ASPECTS.index("Pengolahan Data")
-    assert tangerang[data_col].value == 75.0 and tangerang[data_col].number_format == "0.0"
-    assert tangerang[2].value is None  # aspect not reported -> empty
-    assert tangerang[10].value == 62.5
-    assert all(c.value is None for c in rows["3672"][2:11])
-
-
-def test_completeness_sheet(book):
-    ws = book["Kelengkapan Data"]
-    values = rows_of(ws)
-    assert ["3672", "Kota Cilegon", "Januari 2026"] in [v[:3] for v in values]
-    assert ["3672", "Kota Cilegon", "Februari 2026"] in [v[:3] for v in values]
-    issue = next(v for v in values if v[0] == "3603")
-    assert issue == [
-        "3603",
-        "Kabupaten Tangerang",
-        "@Laporan Januari.xlsx",
-        "Pleno",
-        5,
-        "Jenis Pleno",
-        FORMULA_LIKE,
-        "Jenis Pleno tidak dikenali; pilih salah satu: Rutin, Khusus.",
-    ]
-    assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A")
-
-
-def test_empty_lists_say_so(data, tmp_path):
-    data.missing_reports, data.issues = [], []
-    data.districts = [d for d in data.districts if d["status"] != "TIDAK MELAPOR"]
-    wb = load_workbook(write_leadership_workbook(data, tmp_path / "x.xlsx"))
-    texts = [
-        c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)
-    ]
-    assert "Semua laporan bulanan periode ini sudah masuk." in texts
-    assert "Tidak ada catatan per baris." in texts
-    assert "Semua kabupaten/kota telah melapor." in texts
+    assert [c.value for c in header][2:10] == list(FORMS)
+    tangerang = next([c.value for c in r] for r in ws.iter_rows() if r[0].value == "3603")
+    # Sosialisasi 3 -> Pendidikan; Patroli Pengawasan 1 -> Partisipasi Masyarakat
+    assert tangerang[2:10] == [0, 3, 1, 0, 0, 0, 0, 0] and tangerang[10:13] == [4, 1250, 0.75]
+    jenis_header = [r for r in ws.iter_rows() if r[0].value == "Kode"][1]
+    names = [c.value for c in jenis_header if c.value]
+    assert "Naskah Dinas" in names and "Partisipasi Masyarakat" in names
 
 
 def test_keep_previous_version_never_overwrites(tmp_path):

@@ -18,7 +18,6 @@ from rekap.metrics import (
     compute_marts,
     read_district_mart,
     read_province_mart,
-    status_legend,
 )
 from rekap.periods import parse_period
 from rekap.settings import Settings
@@ -263,11 +262,6 @@ def test_status_thresholds_are_decided_by_the_mart_sql(tmp_path, warehouse_url):
         assert rows["3603"]["score"] == pytest.approx(score), score
         assert rows["3603"]["status"] == status, score
         assert rows["3601"]["status"] == "TIDAK MELAPOR"  # no report, whatever the score
-
-
-def test_status_legend_of_the_workbook():
-    # the same constants are bound into the mart SQL (the test above)
-    assert status_legend() == "BAIK: skor ≥ 85 · CUKUP: 70–<85 · KURANG: < 70"
 
 
 def test_weights_change_the_score(tmp_path, sqlite_warehouse):

@@ -213,3 +213,69 @@ def wait_for_health(
             last = str(exc)
         time.sleep(2)
     raise TimeoutError(f"Airflow at {base_url} not healthy after {timeout:.0f}s: {last}")
+
+
+# --- Required Actions (human-in-the-loop) through the REST API -------------------------------------
+
+
+def api_token(base_url: str, user: str, password: str) -> str:
+    """A JWT of the simple auth manager for ``user``."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{base_url}/auth/token",
+        data=json.dumps({"username": user, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        return json.loads(resp.read())["access_token"]
+
+
+def _api(base_url: str, token: str, method: str, path: str, body: dict | None = None) -> dict:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{base_url}/api/v2{path}",
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def wait_for_required_action(
+    base_url: str, token: str, dag_id: str, timeout: float = 300, watch: AirflowProcess | None = None
+) -> dict:
+    """The first unanswered Required Action of ``dag_id`` (its HITL detail), once it exists;
+    fails early when ``watch`` (e.g. the ``dags test`` process) ended without one."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            details = _api(base_url, token, "GET", f"/dags/{dag_id}/dagRuns/~/hitlDetails")["hitl_details"]
+        except OSError:
+            details = []
+        waiting = [d for d in details if not d.get("response_received")]
+        if waiting:
+            return waiting[0]
+        if watch is not None and not watch.running():
+            raise RuntimeError(f"airflow {watch.name} ended without a Required Action:\n{watch.tail()}")
+        time.sleep(2)
+    raise TimeoutError(f"no Required Action of {dag_id} after {timeout:.0f}s")
+
+
+def answer_required_action(
+    base_url: str, token: str, detail: dict, option: str, params: dict | None = None
+) -> dict:
+    """Respond to a Required Action as the token's user, as the UI's Required Actions page does."""
+    ti = detail["task_instance"]
+    path = (
+        f"/dags/{ti['dag_id']}/dagRuns/{ti['dag_run_id']}/taskInstances/{ti['task_id']}/{ti['map_index']}"
+        "/hitlDetails"
+    )
+    return _api(base_url, token, "PATCH", path, {"chosen_options": [option], "params_input": params or {}})

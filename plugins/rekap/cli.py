@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from rekap import vocab
+from rekap.approval import ApprovalError, PeriodRefused
 from rekap.model import ACCEPTED, REJECTED, STATUS_LABELS, Report
 from rekap.registry import RegistryError, load_registry
 from rekap.settings import Settings, SettingsError
@@ -164,18 +165,24 @@ def cmd_drive_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _period(text: str):
+    from rekap.periods import parse_period
+
+    try:
+        return parse_period(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from rekap.consolidate import consolidate_period
-    from rekap.delivery import deliver_report
-    from rekap.periods import parse_period
 
     settings = Settings.from_env()
     _ = settings.registry
     settings.require_shared_root()
-    try:
-        period = parse_period(args.period)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    period = _period(args.period)
+    if args.deliver:
+        return _deliver_approved(settings, period)
     result = consolidate_period(settings, period)
     for line in result.readiness.lines():
         print(line)
@@ -183,8 +190,59 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     print(f"laporan komprehensif: {result.report_path}")
     if result.previous_version:
         print(f"previous version kept as {result.previous_version}")
-    if args.deliver:
-        print(deliver_report(settings, period.period_id, result.report_path))
+    if result.version:
+        print(
+            f"{result.state} v{result.version}: not sent until approved"
+            f" (rekap approve --period {period.period_id} --by NAME, then rekap consolidate --period"
+            f" {period.period_id} --deliver)"
+        )
+    else:
+        print(f"{result.state}: the period is still open; this report is never sent")
+    return EXIT_OK
+
+
+def _deliver_approved(settings: Settings, period) -> int:
+    """``--deliver``: the latest draft, once approved, written FINAL and sent (the same path as
+    the DAG's deliver task; no new consolidation, so what was approved is what is sent)."""
+    from rekap.approval import Approval, approved_draft
+    from rekap.consolidate import finalize_period
+    from rekap.delivery import deliver_report
+    from rekap.warehouse import require_schema, transaction
+
+    require_schema(settings.warehouse_url)
+    with transaction(settings.warehouse_url) as conn:
+        draft = approved_draft(conn, settings.province_code, period.period_id)
+    approval = Approval(
+        draft["version"], draft["decided_by"], draft["decided_at"].astimezone(settings.timezone)
+    )
+    final = finalize_period(settings, period, approval)
+    print(f"laporan komprehensif (FINAL): {final}")
+    print(deliver_report(settings, period.period_id, final, approval))
+    return EXIT_OK
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    """Record an approval (or, with --reject, a rejection) of the period's latest draft."""
+    from datetime import UTC, datetime
+
+    from rekap.approval import APPROVED, REJECTED, record_decision
+    from rekap.warehouse import require_schema
+
+    settings = Settings.from_env()
+    _ = settings.registry
+    period = _period(args.period)
+    require_schema(settings.warehouse_url)
+    row = record_decision(
+        settings.warehouse_url,
+        settings.province_code,
+        period.period_id,
+        args.version,
+        REJECTED if args.reject else APPROVED,
+        args.by,
+        datetime.now(UTC),
+        args.reason,
+    )
+    print(f"{period.period_id} draft v{row['version']}: {row['decision']} by {row['decided_by']}")
     return EXIT_OK
 
 
@@ -238,8 +296,20 @@ def build_parser() -> argparse.ArgumentParser:
         "consolidate", help="compute a period's marts and leadership workbook (what the DAG does)"
     )
     p.add_argument("--period", required=True, help="consolidation period, e.g. 2026-B1")
-    p.add_argument("--deliver", action="store_true", help="also e-mail it when SMTP is configured")
+    p.add_argument(
+        "--deliver",
+        action="store_true",
+        help="write the approved latest draft FINAL and e-mail it (needs rekap approve first)",
+    )
     p.set_defaults(func=cmd_consolidate)
+
+    p = sub.add_parser("approve", help="record the approval (or rejection) of a period's latest draft")
+    p.add_argument("--period", required=True, help="consolidation period, e.g. 2026-B1")
+    p.add_argument("--by", required=True, help="who decides (name of the ketua or coordinator)")
+    p.add_argument("--version", type=int, help="the draft version decided on (default: the latest)")
+    p.add_argument("--reject", action="store_true", help="reject instead of approve (needs --reason)")
+    p.add_argument("--reason", help="why (required with --reject)")
+    p.set_defaults(func=cmd_approve)
 
     p = sub.add_parser("demo", help="generate a demo shared drive and run the real DAGs on it")
     p.add_argument("--dir", default="data/demo", help="where the demo lives (wiped first)")
@@ -255,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
     try:
         return args.func(args)
-    except (UsageError, SettingsError, RegistryError, WarehouseError) as exc:
+    except (UsageError, SettingsError, RegistryError, WarehouseError, PeriodRefused, ApprovalError) as exc:
         print(f"rekap: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -18,12 +18,24 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from rekap import vocab
+from rekap.approval import (
+    DRAF,
+    FINAL,
+    Approval,
+    approved_draft,
+    check_period,
+    mark_delivered,
+    period_deadline,
+    record_draft,
+    report_state,
+)
 from rekap.metrics import ScoreWeights, compute_marts, ensure_calendar
 from rekap.periods import Period
 from rekap.settings import Settings
 from rekap.warehouse import insert_dq_results, require_schema, transaction
 
 REPORTS = "reports"
+DRAFTS = "draf"  # reports/draf/: DRAF and SEMENTARA workbooks, never the FINAL one leadership gets
 
 
 @dataclass
@@ -49,6 +61,49 @@ class ConsolidationResult:
     readiness: Readiness
     districts: list[dict[str, Any]]
     province: dict[str, Any]
+    state: str = DRAF
+    version: int | None = None  # the draft's version, waiting for approval (DRAF only)
+    data: Any = None  # the rekap.report_data.LeadershipData the workbook was written from
+
+    def approval_request(self) -> tuple[str, str]:
+        """Subject and Markdown body of the Required Action: headline figures, what needs the
+        chair, and where the draft is."""
+        from rekap.report_data import attention
+
+        p = self.province
+        period = self.data.period if self.data is not None else None
+        label = period.label_id if period else self.period_id
+
+        def pct(value: Any) -> str:
+            return "-" if value is None else f"{100 * float(value):.1f}%".replace(".", ",")
+
+        counts = {s: sum(1 for d in self.districts if d.get("status") == s) for s in STATUS_ORDER}
+        lines = [
+            f"**Laporan Komprehensif {label} ({self.period_id}), draf versi {self.version}** — menunggu persetujuan.",
+            "",
+            f"* Kab/kota melapor: {p.get('districts_reported', 0)} dari {p.get('districts_total', 0)}"
+            f" (tingkat pelaporan {pct(p.get('reporting_rate'))}, tepat waktu {pct(p.get('on_time_rate'))})",
+            f"* Kepatuhan pleno mingguan: {pct(p.get('pleno_compliance'))}; kegiatan pencegahan:"
+            f" {p.get('prevention_count', 0)} ({p.get('prevention_participants', 0)} peserta)",
+            "* Status: " + ", ".join(f"{s} {n}" for s, n in counts.items()),
+            "",
+            "**Perlu perhatian:**",
+        ]
+        items = attention(self.data) if self.data is not None else []
+        lines += [f"* {i.district_name} ({i.district_code}) — {i.topic}: {i.detail}" for i in items[:40]]
+        if len(items) > 40:
+            lines.append(f"* … dan {len(items) - 40} lainnya (lembar Ringkasan)")
+        if not items:
+            lines.append("* tidak ada")
+        lines += [
+            "",
+            f"Draf: `{self.report_path}`",
+            "",
+            "**Setujui**: laporan ditulis FINAL (nama dan waktu persetujuan tercantum) dan dikirim ke pimpinan."
+            " **Tolak**: tidak ada yang dikirim; isi alasan agar operator tahu apa yang diperbaiki.",
+        ]
+        subject = f"Persetujuan Laporan Komprehensif {label} (draf v{self.version})"
+        return subject, "\n".join(lines)
 
     def score_table(self) -> list[str]:
         lines = [f"{'#':>3}  {'kode':4}  {'kab/kota':28} {'skor':>6}  status"]
@@ -99,10 +154,18 @@ def period_quality(rows: list[dict[str, Any]]):
     return run_suite("period_completeness", frame, ["district_code", "year", "month"])
 
 
-def report_path_for(settings: Settings, period: Period) -> Path:
+STATUS_ORDER = ("BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR")
+
+
+def report_path_for(settings: Settings, period: Period, state: str = FINAL) -> Path:
+    """FINAL in ``reports/`` (what leadership opens); DRAF and SEMENTARA in ``reports/draf/``, so a
+    new draft never replaces an approved report."""
     from rekap.leadership_workbook import leadership_filename
 
-    return settings.shared_root / REPORTS / leadership_filename(settings.province_code, period.period_id)
+    folder = settings.shared_root / REPORTS
+    if state != FINAL:
+        folder = folder / DRAFTS
+    return folder / leadership_filename(settings.province_code, period.period_id, state)
 
 
 def consolidate_period(
@@ -116,17 +179,22 @@ def consolidate_period(
     from rekap.report_data import load_leadership_data
 
     now = now or datetime.now(UTC)
+    # Refused before any work: a typo'd or future period must not produce a report at all.
+    check_period(period, settings.registry, settings.today(now))
     run_id = run_id or f"cli__consolidate__{period.period_id}__{now:%Y%m%dT%H%M%S%f}"
     weights = weights or ScoreWeights(*settings.score_weights)
     from rekap.drive import drive_folder
 
     root = settings.require_shared_root()  # first: a drive without its marker gets nothing written
     require_schema(settings.warehouse_url)  # only `rekap db upgrade` creates or migrates it
-    final = report_path_for(settings, period)
-    drive_folder(root, REPORTS)  # never created or written through a symlink
+    zone = settings.timezone
+    state = report_state(period, settings.deadline_day, zone, now)
+    final = report_path_for(settings, period, state)
+    # never created or written through a symlink (reports/, and reports/draf/ for drafts)
+    drive_folder(root, *final.parent.relative_to(root).parts)
     partial = final.with_name(f".{final.stem}.{os.getpid()}.partial.xlsx")
     partial.unlink(missing_ok=True)  # a leftover, or a planted link: removed, not written through
-    zone = settings.timezone
+    version = None
     try:
         with transaction(settings.warehouse_url) as conn:
             ensure_calendar(conn, period)
@@ -144,8 +212,16 @@ def consolidate_period(
                 settings.registry.province_name(settings.province_code),
                 period,
                 now.astimezone(zone),
+                settings.prevention_forms(),
             )
+            data.state = state
+            data.deadline = period_deadline(period, settings.deadline_day, zone)
+            data.weights = tuple(weights.params().values())
             write_leadership_workbook(data, partial)
+            if state == DRAF:
+                version = record_draft(
+                    conn, settings.province_code, period.period_id, str(final), now, run_id
+                )
             conn.execute(text("DELETE FROM runs WHERE run_id=:r"), {"r": run_id})
             conn.execute(
                 text(
@@ -165,7 +241,58 @@ def consolidate_period(
     previous = keep_previous_version(final, now.astimezone(zone))
     os.replace(partial, final)
     readiness = Readiness(period.period_id, len(rows), len(rows) - len(missing), missing)
-    return ConsolidationResult(period.period_id, final, previous, readiness, data.districts, data.province)
+    return ConsolidationResult(
+        period.period_id, final, previous, readiness, data.districts, data.province, state, version, data
+    )
+
+
+def finalize_period(
+    settings: Settings, period: Period, approval: Approval, now: datetime | None = None
+) -> Path:
+    """Write the approved draft as FINAL in ``reports/`` (the previous FINAL kept aside) and
+    record it; refused unless ``approval`` is the recorded approval of the latest draft."""
+    from rekap.approval import ApprovalError
+    from rekap.leadership_workbook import keep_previous_version, write_leadership_workbook
+    from rekap.report_data import load_leadership_data
+
+    now = now or datetime.now(UTC)
+    zone = settings.timezone
+    final = report_path_for(settings, period, FINAL)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_name(f".{final.stem}.{os.getpid()}.partial.xlsx")
+    try:
+        with transaction(settings.warehouse_url) as conn:
+            draft = approved_draft(conn, settings.province_code, period.period_id)
+            if draft["version"] != approval.version:
+                raise ApprovalError(
+                    f"approval of draft v{approval.version} of {period.period_id} is obsolete: the latest draft"
+                    f" is v{draft['version']} and needs its own approval"
+                )
+            data = load_leadership_data(
+                conn,
+                settings.province_code,
+                settings.registry.province_name(settings.province_code),
+                period,
+                now.astimezone(zone),
+                settings.prevention_forms(),
+            )
+            data.state, data.approval = FINAL, approval
+            data.deadline = period_deadline(period, settings.deadline_day, zone)
+            data.weights = tuple(ScoreWeights(*settings.score_weights).params().values())
+            write_leadership_workbook(data, partial)
+            mark_delivered(conn, settings.province_code, period.period_id, approval.version, str(final), now)
+            conn.execute(
+                text(
+                    "UPDATE mart_province_period SET report_path=:r WHERE province_code=:c AND period_id=:p"
+                ),
+                {"r": str(final), "c": settings.province_code, "p": period.period_id},
+            )
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    keep_previous_version(final, now.astimezone(zone))
+    os.replace(partial, final)
+    return final
 
 
 def periods_for_run(

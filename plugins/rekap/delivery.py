@@ -1,119 +1,66 @@
-"""Delivery of the leadership workbook, and e-mail to operators when a run fails.
+"""Delivery of the leadership workbook, and e-mail to operators (failures, rejections).
 
-The workbook is always in ``reports/`` on the shared drive (written by the consolidation).
-E-mail goes out only when an SMTP connection is configured: the Airflow connection
-``REKAP_SMTP_CONN_ID`` (default ``smtp_default``; also readable from the environment as
-``AIRFLOW_CONN_SMTP_DEFAULT=smtp://user:pass@host:587``, which is what the CLI uses).
-Connection extras follow Airflow's SMTP provider: ``from_email``, ``disable_ssl``,
-``disable_tls``, ``timeout``.
+The FINAL workbook is in ``reports/`` on the shared drive; it is e-mailed only after a
+recorded approval (rekap.approval). Mail goes through Airflow's SMTP provider (``SmtpHook``)
+with the connection ``REKAP_SMTP_CONN_ID`` (default ``smtp_default``), so it behaves as Airflow
+users expect: edited and tested in the UI, from a secrets backend, or from the environment as
+``AIRFLOW_CONN_SMTP_DEFAULT=smtp://user:pass@host:587?from_email=...`` (what the CLI uses).
+Extras are the provider's: ``from_email``, ``disable_ssl``, ``disable_tls``, ``timeout``...
 """
 
 from __future__ import annotations
 
-import json
+import html
 import logging
-import os
-import smtplib
-import ssl
-from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from rekap.settings import Settings
 
 log = logging.getLogger(__name__)
-XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+DEFAULT_SENDER = "rekap@bawaslu.local"
 
 
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str
-    port: int
-    login: str | None = None
-    password: str | None = None
-    use_ssl: bool = True
-    starttls: bool = True
-    sender: str = "rekap@bawaslu.local"
-    timeout: float = 30.0
-
-    @classmethod
-    def from_parts(
-        cls, host: str, port: int | None, login: str | None, password: str | None, extra: dict[str, Any]
-    ) -> SmtpConfig:
-        def flag(name: str) -> bool:
-            return str(extra.get(name, "false")).lower() in ("1", "true", "yes")
-
-        use_ssl = not flag("disable_ssl")
-        return cls(
-            host=host,
-            port=int(port or (465 if use_ssl else 587)),
-            login=login or None,
-            password=password or None,
-            use_ssl=use_ssl,
-            starttls=not flag("disable_tls"),
-            sender=str(extra.get("from_email") or login or cls.sender),
-            timeout=float(extra.get("timeout", 30)),
-        )
-
-    @classmethod
-    def from_uri(cls, uri: str) -> SmtpConfig:
-        """``smtp://user:pass@host:port?from_email=...&disable_ssl=true`` (Airflow's form)."""
-        parts = urlsplit(uri)
-        extra = dict(parse_qsl(parts.query))
-        if "__extra__" in extra:
-            extra = json.loads(extra["__extra__"])
-        return cls.from_parts(
-            parts.hostname or "localhost",
-            parts.port,
-            unquote(parts.username) if parts.username else None,
-            unquote(parts.password) if parts.password else None,
-            extra,
-        )
+class NoSmtpConnection(LookupError):
+    """The SMTP connection is not configured (mail is optional: the drive always has the file)."""
 
 
-def smtp_config(conn_id: str) -> SmtpConfig | None:
-    """The SMTP connection, from Airflow when running in a task, else from the environment."""
+def _html(body: str) -> str:
+    """The provider sends HTML: the plain Indonesian text, escaped, line breaks kept."""
+    return f'<pre style="font-family: sans-serif; white-space: pre-wrap">{html.escape(body)}</pre>'
+
+
+def smtp_configured(conn_id: str) -> bool:
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
     try:
-        from airflow.sdk import Connection
-
-        conn = Connection.get(conn_id)
-        return SmtpConfig.from_parts(conn.host, conn.port, conn.login, conn.password, conn.extra_dejson or {})
-    except Exception:  # not in a task, or no such connection
-        pass
-    uri = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
-    return SmtpConfig.from_uri(uri) if uri else None
+        SmtpHook.get_connection(conn_id)
+    except Exception:  # AirflowNotFoundException (task) or a lookup error (CLI)
+        return False
+    return True
 
 
 def send_email(
-    config: SmtpConfig,
+    conn_id: str,
     recipients: list[str] | tuple[str, ...],
     subject: str,
     body: str,
     attachment: Path | None = None,
 ) -> None:
-    message = EmailMessage()
-    message["From"] = config.sender
-    message["To"] = ", ".join(recipients)
-    message["Subject"] = subject
-    message.set_content(body)
-    if attachment is not None:
-        message.add_attachment(
-            attachment.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=attachment.name
+    """One message through the SMTP provider's hook; NoSmtpConnection when it is not set up."""
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    if not smtp_configured(conn_id):
+        raise NoSmtpConnection(f"no SMTP connection {conn_id!r}")
+    hook = SmtpHook(smtp_conn_id=conn_id)
+    with hook:
+        hook.send_email_smtp(
+            to=list(recipients),
+            subject=subject,
+            html_content=_html(body),
+            from_email=hook.from_email or hook.smtp_user or DEFAULT_SENDER,
+            files=[str(attachment)] if attachment is not None else None,
         )
-    if config.use_ssl:
-        client: smtplib.SMTP = smtplib.SMTP_SSL(
-            config.host, config.port, timeout=config.timeout, context=ssl.create_default_context()
-        )
-    else:
-        client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
-    with client:
-        if not config.use_ssl and config.starttls:
-            client.starttls(context=ssl.create_default_context())
-        if config.login:
-            client.login(config.login, config.password or "")
-        client.send_message(message)
 
 
 def _percent(value: Any) -> str:
@@ -121,10 +68,14 @@ def _percent(value: Any) -> str:
 
 
 def report_email(
-    province_name: str, period_label: str, province: dict[str, Any], districts: list[dict[str, Any]]
+    province_name: str,
+    period_label: str,
+    province: dict[str, Any],
+    districts: list[dict[str, Any]],
+    approval: Any = None,
 ) -> tuple[str, str]:
-    """Subject and a short Indonesian summary for leadership."""
-    subject = f"Laporan Komprehensif {province_name} {period_label}"
+    """Subject and a short Indonesian summary for leadership (``approval``: rekap.approval.Approval)."""
+    subject = f"Laporan Komprehensif {province_name} {period_label} (FINAL)"
     counts: dict[str, int] = {}
     for d in districts:
         counts[d["status"]] = counts.get(d["status"], 0) + 1
@@ -136,7 +87,12 @@ def report_email(
     lines = [
         "Yth. Pimpinan Bawaslu Provinsi,",
         "",
-        f"Terlampir Laporan Komprehensif {province_name} periode {period_label}.",
+        f"Terlampir Laporan Komprehensif {province_name} periode {period_label} (FINAL).",
+        *(
+            [f"Disetujui oleh {approval.approved_by} pada {approval.approved_at:%d/%m/%Y %H:%M %Z}."]
+            if approval is not None
+            else []
+        ),
         "",
         f"- Kab/kota melapor: {province.get('districts_reported', 0)} dari {province.get('districts_total', 0)}",
         f"- Tingkat pelaporan: {_percent(province.get('reporting_rate'))}; tepat waktu: "
@@ -154,8 +110,8 @@ def report_email(
     return subject, "\n".join(lines)
 
 
-def deliver_report(settings: Settings, period_id: str, report_path: str | Path) -> str:
-    """E-mail the workbook to leadership when SMTP and recipients are configured."""
+def deliver_report(settings: Settings, period_id: str, report_path: str | Path, approval: Any = None) -> str:
+    """E-mail the FINAL workbook to leadership when SMTP and recipients are configured."""
     from rekap.metrics import read_district_mart, read_province_mart
     from rekap.periods import parse_period
     from rekap.warehouse import transaction
@@ -166,17 +122,23 @@ def deliver_report(settings: Settings, period_id: str, report_path: str | Path) 
     where = f"workbook in {path}"
     if not settings.report_emails:
         return f"{where}; no e-mail (REKAP_REPORT_EMAILS is empty)"
-    config = smtp_config(settings.smtp_conn_id)
-    if config is None:
+    if not smtp_configured(settings.smtp_conn_id):
         return f"{where}; no e-mail (no SMTP connection {settings.smtp_conn_id!r})"
     period = parse_period(period_id)
     with transaction(settings.warehouse_url) as conn:
         province = read_province_mart(conn, settings.province_code, period_id) or {}
         districts = read_district_mart(conn, settings.province_code, period_id)
     subject, body = report_email(
-        settings.registry.province_name(settings.province_code), period.label_id, province, districts
+        settings.registry.province_name(settings.province_code),
+        period.label_id,
+        province,
+        districts,
+        approval,
     )
-    send_email(config, settings.report_emails, subject, body, path)
+    try:
+        send_email(settings.smtp_conn_id, settings.report_emails, subject, body, path)
+    except NoSmtpConnection as exc:
+        return f"{where}; no e-mail ({exc})"
     return f"{where}; e-mailed to {', '.join(settings.report_emails)}"
 
 
@@ -217,15 +179,44 @@ def overdue_email(context: dict[str, Any], hours: float) -> tuple[str, str]:
     return subject, body
 
 
+def decision_email(period_id: str, decision: dict[str, Any], draft_path: str) -> tuple[str, str]:
+    """A draft was rejected, or nobody decided in time: nothing went to leadership."""
+    from rekap.approval import EXPIRED
+
+    version = decision.get("version")
+    if decision.get("decision") == EXPIRED:
+        subject = f"[rekap] TIDAK DIKIRIM: laporan {period_id} v{version} tidak diputuskan tepat waktu"
+        lines = [
+            f"Draf laporan komprehensif {period_id} (versi {version}) tidak disetujui maupun ditolak dalam"
+            " batas waktu; laporan TIDAK dikirim ke pimpinan.",
+            f"Draf: {draft_path}",
+            "",
+            "Minta penyetuju memeriksa draf, lalu jalankan ulang periode ini (Trigger DAG dengan parameter"
+            " period) agar permintaan persetujuan muncul lagi di Required Actions.",
+        ]
+    else:
+        subject = f"[rekap] DITOLAK: laporan {period_id} v{version} oleh {decision.get('decided_by') or '-'}"
+        lines = [
+            f"Draf laporan komprehensif {period_id} (versi {version}) DITOLAK oleh"
+            f" {decision.get('decided_by') or '-'}; laporan TIDAK dikirim ke pimpinan.",
+            f"Alasan: {decision.get('reason') or '-'}",
+            f"Draf: {draft_path}",
+            "",
+            "Perbaiki sesuai alasan (mis. minta kab/kota mengirim laporan perbaikan), lalu jalankan ulang"
+            " periode ini: draf baru akan diminta persetujuannya lagi.",
+        ]
+    return subject, "\n".join(lines)
+
+
 def notify_operators(settings: Settings, subject: str, body: str) -> bool:
     """E-mail the operator list; returns True when a mail went out."""
     if not settings.operator_emails:
         return False
-    config = smtp_config(settings.smtp_conn_id)
-    if config is None:
+    try:
+        send_email(settings.smtp_conn_id, settings.operator_emails, subject, body)
+    except NoSmtpConnection:
         log.warning("no SMTP connection %s; not e-mailed: %s", settings.smtp_conn_id, subject)
         return False
-    send_email(config, settings.operator_emails, subject, body)
     return True
 
 

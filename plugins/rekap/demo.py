@@ -371,7 +371,19 @@ def run_demo(base: Path) -> int:
 
     from sqlalchemy import text
 
-    from rekap.airflow_local import airflow_env, migrate, run_airflow
+    from rekap.airflow_local import (
+        AirflowProcess,
+        airflow_env,
+        answer_required_action,
+        api_token,
+        free_port,
+        migrate,
+        run_airflow,
+        secrets_env,
+        simple_auth_env,
+        wait_for_health,
+        wait_for_required_action,
+    )
     from rekap.registry import load_registry
     from rekap.warehouse import transaction, upgrade
 
@@ -385,9 +397,15 @@ def run_demo(base: Path) -> int:
     for f in made:
         print(f"  {f.path.relative_to(root)}: {f.story}")
     log = base / "airflow.log"
+    port = free_port()
+    approver, password = "ketua", "demo-ketua-approves"
     env = airflow_env(
         base / "airflow",
         {
+            **secrets_env(),
+            **simple_auth_env(base / "airflow", {approver: password}),
+            "AIRFLOW__API__PORT": str(port),
+            "REKAP_APPROVERS": approver,
             "REKAP_SHARED_ROOT": str(root),
             "REKAP_WAREHOUSE_URL": warehouse_url,
             "REKAP_PROVINCE": DEMO_PROVINCE,
@@ -398,17 +416,33 @@ def run_demo(base: Path) -> int:
     print("Preparing the warehouse (rekap db upgrade) and Airflow (metadata DB in SQLite)...")
     upgrade(warehouse_url)  # the DAGs never create a warehouse: the set-up step does
     migrate(env, log)
-    steps = [
-        ("ingest_district_reports", ["dags", "test", "ingest_district_reports"]),
-        # run as of 2026-B1's scheduled time (6 March 06:00 WIB): its data interval is the period
-        ("consolidate_bimonthly", ["dags", "test", "consolidate_bimonthly", "2026-03-06T06:00:00+07:00"]),
-    ]
-    for dag_id, args in steps:
-        print(f"Running DAG {dag_id} (airflow {' '.join(args)}) ...")
-        result = run_airflow(args, env, log)
-        if result.returncode != 0:
-            print(f"DAG {dag_id} failed: see {log}")
-            return 1
+    args = ["dags", "test", "ingest_district_reports"]
+    print(f"Running DAG ingest_district_reports (airflow {' '.join(args)}) ...")
+    if run_airflow(args, env, log).returncode != 0:
+        print(f"DAG ingest_district_reports failed: see {log}")
+        return 1
+    # The consolidation waits for the chair's approval (a Required Action): the demo starts the
+    # API server and approves as the demo's ketua through the same REST API the UI uses.
+    args = ["dags", "test", "consolidate_bimonthly", "2026-03-06T06:00:00+07:00"]
+    print(f"Running DAG consolidate_bimonthly (airflow {' '.join(args)}) ...")
+    api = AirflowProcess(
+        "api-server", ["api-server", "--host", "127.0.0.1", "--port", str(port)], env, base / "api.log"
+    )
+    run = AirflowProcess("consolidate", args, env, base / "consolidate.log")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_health(url, [api], timeout=300)
+        token = api_token(url, approver, password)
+        detail = wait_for_required_action(url, token, "consolidate_bimonthly", timeout=900, watch=run)
+        print(f"  Required Action: {detail['subject']} -> approved by {approver} (demo)")
+        answer_required_action(url, token, detail, "Setujui", {"alasan": ""})
+        run.popen.wait(timeout=900)
+    finally:
+        run.stop()
+        api.stop()
+    if run.popen.returncode != 0:
+        print(f"DAG consolidate_bimonthly failed: see {base / 'consolidate.log'}")
+        return 1
     with transaction(warehouse_url) as conn:
         runs = conn.execute(
             text("SELECT summary FROM runs WHERE run_kind='ingest' ORDER BY started_at")

@@ -1,13 +1,16 @@
 """The leadership workbook, laporan komprehensif (metrics.md "The leadership workbook").
 
-Lays out a ``LeadershipData`` (rekap.report_data) in six sheets; it computes nothing that a
-mart does not already hold. Numbers are numeric cells with display formats (rates stay
-unrounded 0…1 under a percent format); text from district files goes through the safe text
-cell of rekap.sheets so it can never become a formula.
+Lays out a ``LeadershipData`` (rekap.report_data) in eight sheets, each answering one question
+a provincial chair asks; it computes nothing that the warehouse does not already hold. Every
+sheet carries the title block (report, province, period, state DRAF/SEMENTARA/FINAL), prints on
+A4 landscape one page wide with its header rows repeated, and has a footer with page number,
+period and generation time. Numbers are numeric cells with display formats; text from district
+files goes through ``sheets.text_cell`` so it can never become a formula.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 from datetime import datetime
@@ -15,28 +18,37 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.label import DataLabelList
-from openpyxl.styles import Alignment
+from openpyxl.chart.marker import DataPoint
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.styles import Alignment, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rekap import sheets, vocab
-from rekap.metrics import status_legend
-from rekap.report_data import LeadershipData
+from rekap.approval import DRAF, FINAL, SEMENTARA
+from rekap.metrics import BAIK_MIN, CUKUP_MIN, ScoreWeights
+from rekap.prevention_forms import FORMS
+from rekap.report_data import LATE, MISSING, ON_TIME, REJECTED, LeadershipData, attention, week_month
 
 SHEET_SUMMARY = "Ringkasan"
 SHEET_PERFORMANCE = "Kinerja Kab-Kota"
+SHEET_REPORTING = "Kelengkapan Laporan"
 SHEET_PLENO = "Pleno Mingguan"
 SHEET_PREVENTION = "Pencegahan"
 SHEET_KELEMBAGAAN = "Kelembagaan"
-SHEET_COMPLETENESS = "Kelengkapan Data"
+SHEET_ISSUES = "Catatan Data"
+SHEET_METHOD = "Metode"
 SHEETS = (
     SHEET_SUMMARY,
     SHEET_PERFORMANCE,
+    SHEET_REPORTING,
     SHEET_PLENO,
     SHEET_PREVENTION,
     SHEET_KELEMBAGAAN,
-    SHEET_COMPLETENESS,
+    SHEET_ISSUES,
+    SHEET_METHOD,
 )
 
 STATUSES = ("BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR")
@@ -46,53 +58,86 @@ STATUS_FILLS = {
     "KURANG": sheets.RED,
     "TIDAK MELAPOR": sheets.GREY,
 }
-YES, NO = "✓", "✗"
+STATUS_COLOURS = {"BAIK": "63BE7B", "CUKUP": "FFC000", "KURANG": "F8696B", "TIDAK MELAPOR": "A6A6A6"}
+STATE_FILLS = {
+    DRAF: PatternFill("solid", fgColor="F4B183"),
+    SEMENTARA: sheets.YELLOW,
+    FINAL: sheets.GREEN,
+}
+DARK_RED = PatternFill("solid", fgColor="E6B8B7")
+YES, NO, NOT_REPORTED = "✓", "✗", "–"
+UP, DOWN = "▲", "▼"
 
-# Kinerja Kab-Kota: every mart_district_period column, (column, header, kind, width).
-# Who/where/score first, so the sheet reads left to right like the ranking it is.
-PERFORMANCE_COLUMNS: tuple[tuple[str, str, str, float], ...] = (
-    ("rank", "Peringkat", "int", 10),
-    ("district_code", "Kode", "text", 7),
-    ("district_name", "Kabupaten/Kota", "text", 26),
-    ("score", "Skor", "score", 8),
-    ("status", "Status", "status", 17),
-    ("score_change", "Perubahan Skor", "change", 11),
-    ("reports_expected", "Laporan Wajib", "int", 10),
-    ("reports_received", "Laporan Masuk", "int", 10),
-    ("reports_on_time", "Laporan Tepat Waktu", "int", 10),
-    ("reporting_rate", "Tingkat Pelaporan", "rate", 11),
-    ("on_time_rate", "Ketepatan Waktu", "rate", 11),
-    ("weeks_in_period", "Jumlah Minggu", "int", 9),
-    ("weeks_with_pleno", "Minggu dengan Pleno Rutin", "int", 11),
-    ("pleno_compliance", "Kepatuhan Pleno Mingguan", "rate", 11),
-    ("pleno_count", "Jumlah Pleno", "int", 9),
-    ("pleno_quorate_rate", "Pleno Kuorum", "rate", 10),
-    ("pleno_minutes_rate", "Pleno dengan Notulen", "rate", 10),
-    ("prevention_count", "Kegiatan Pencegahan", "int", 11),
-    ("prevention_participants", "Peserta Pencegahan", "int", 11),
-    ("prevention_documented_rate", "Kegiatan Berbukti Dukung", "rate", 11),
-    ("prevention_type_count", "Ragam Jenis Kegiatan", "int", 10),
-    ("kelembagaan_progress", "Capaian Kelembagaan (%)", "decimal", 12),
-    ("record_completeness", "Kelengkapan Data", "rate", 11),
-    ("issue_count", "Jumlah Catatan Data", "int", 10),
-    ("province_code", "Kode Provinsi", "text", 9),
-    ("period_id", "Periode", "text", 10),
-    ("period_start", "Awal Periode", "date", 12),
-    ("period_end", "Akhir Periode", "date", 12),
+# Kinerja Kab-Kota: (mart column, header, kind, width) grouped under the score component they
+# feed. Columns that hold one value for every district (period, expected reports, weeks) are
+# not columns: the headers and Metode say them once.
+PERFORMANCE_GROUPS: tuple[tuple[str, tuple[tuple[str, str, str, float], ...]], ...] = (
+    (
+        "Kabupaten/Kota",
+        (
+            ("rank", "Peringkat", "int", 7.5),
+            ("district_code", "Kode", "text", 5.5),
+            ("district_name", "Kabupaten/Kota", "text", 22),
+        ),
+    ),
+    (
+        "Hasil",
+        (
+            ("score", "Skor (0–100)", "score", 8.5),
+            ("status", "Status", "status", 9.5),
+            ("score_change", "Perubahan Skor (poin)", "change", 9.5),
+        ),
+    ),
+    (
+        "Pelaporan",
+        (
+            ("reports_received", "Laporan Masuk (jumlah)", "int", 8.5),
+            ("reports_on_time", "Tepat Waktu (jumlah)", "int", 8.5),
+            ("reporting_rate", "Tingkat Pelaporan (%)", "rate", 8.5),
+            ("on_time_rate", "Ketepatan Waktu (%)", "rate", 8.5),
+        ),
+    ),
+    (
+        "Pleno Mingguan",
+        (
+            ("weeks_with_pleno", "Minggu dengan Pleno (jumlah)", "int", 8.5),
+            ("pleno_compliance", "Kepatuhan Pleno (%)", "rate", 8.5),
+            ("pleno_count", "Jumlah Pleno", "int", 8.5),
+            ("pleno_quorate_rate", "Pleno Kuorum (%)", "rate", 8.5),
+            ("pleno_minutes_rate", "Pleno ber-Notulen (%)", "rate", 8.5),
+        ),
+    ),
+    (
+        "Kelengkapan Data",
+        (
+            ("record_completeness", "Isian Lengkap (%)", "rate", 8.5),
+            ("issue_count", "Catatan Data (jumlah)", "int", 8.5),
+        ),
+    ),
+    (
+        "Pencegahan",
+        (
+            ("prevention_count", "Kegiatan (jumlah)", "int", 8.5),
+            ("prevention_participants", "Peserta (jumlah)", "int", 8.5),
+            ("prevention_documented_rate", "Berbukti Dukung (%)", "rate", 8.5),
+            ("prevention_type_count", "Ragam Jenis (jumlah)", "int", 8.5),
+        ),
+    ),
+    ("Kelembagaan", (("kelembagaan_progress", "Capaian (%)", "decimal", 10.5),)),
 )
+PERFORMANCE_COLUMNS = tuple(c for _group, columns in PERFORMANCE_GROUPS for c in columns)
 
-# Ringkasan headline figures from mart_province_period: (column, label, format).
+# Ringkasan headline figures from mart_province_period: (column, label, kind).
 HEADLINES: tuple[tuple[str, str, str], ...] = (
-    ("districts_total", "Jumlah kabupaten/kota", sheets.INTEGER),
-    ("districts_reported", "Kabupaten/kota yang melapor", sheets.INTEGER),
-    ("districts_fully_reported", "Kabupaten/kota yang melapor lengkap", sheets.INTEGER),
-    ("reporting_rate", "Tingkat pelaporan", sheets.PERCENT),
-    ("on_time_rate", "Ketepatan waktu pelaporan", sheets.PERCENT),
-    ("pleno_compliance", "Kepatuhan pleno mingguan", sheets.PERCENT),
-    ("prevention_count", "Jumlah kegiatan pencegahan", sheets.INTEGER),
-    ("prevention_participants", "Jumlah peserta kegiatan pencegahan", sheets.INTEGER),
-    ("record_completeness", "Kelengkapan data", sheets.PERCENT),
-    ("average_score", "Rata-rata skor kabupaten/kota", sheets.ONE_DECIMAL),
+    ("districts_reported", "Kab/kota yang melapor", "int"),
+    ("districts_fully_reported", "Kab/kota yang melapor lengkap (2 bulan)", "int"),
+    ("reporting_rate", "Tingkat pelaporan", "rate"),
+    ("on_time_rate", "Ketepatan waktu pelaporan", "rate"),
+    ("pleno_compliance", "Kepatuhan pleno mingguan", "rate"),
+    ("record_completeness", "Kelengkapan isian data", "rate"),
+    ("prevention_count", "Kegiatan pencegahan", "int"),
+    ("prevention_participants", "Peserta kegiatan pencegahan", "int"),
+    ("average_score", "Rata-rata skor kab/kota", "score"),
 )
 
 _FORMATS = {
@@ -100,12 +145,16 @@ _FORMATS = {
     "rate": sheets.PERCENT,
     "score": sheets.ONE_DECIMAL,
     "decimal": sheets.ONE_DECIMAL,
-    "change": sheets.SIGNED_ONE_DECIMAL,
+    "change": f'"{UP} "0.0;"{DOWN} "0.0;"= "0.0',
 }
+CHANGE_POINTS = f'"{UP} "0.0" poin";"{DOWN} "0.0" poin";"= 0"'
+CHANGE_COUNT = f'"{UP} "#,##0;"{DOWN} "#,##0;"= 0"'
 
 
-def leadership_filename(province_code: str, period_id: str) -> str:
-    return f"Laporan_Komprehensif_{province_code}_{period_id}.xlsx"
+def leadership_filename(province_code: str, period_id: str, state: str = FINAL) -> str:
+    """The FINAL report keeps the plain name leadership knows; drafts say what they are."""
+    suffix = "" if state == FINAL else f"_{state}"
+    return f"Laporan_Komprehensif_{province_code}_{period_id}{suffix}.xlsx"
 
 
 def keep_previous_version(final: Path, now_local: datetime) -> Path | None:
@@ -123,36 +172,82 @@ def keep_previous_version(final: Path, now_local: datetime) -> Path | None:
 
 
 def write_leadership_workbook(data: LeadershipData, path: Path) -> Path:
-    """Write the six sheets to ``path`` (the caller renames it into place); return ``path``."""
-    # The mart is read ordered by rank already; sorting again keeps every sheet in rank order
-    # whoever built the data.
+    """Write the eight sheets to ``path`` (the caller renames it into place); return ``path``."""
+    # Every sheet lists districts in rank order, whoever built the data.
     ranked = sorted(data.districts, key=lambda d: (d.get("rank") or 10**6, d["district_code"]))
     data = replace(data, districts=ranked)
     wb = Workbook()
     summary = wb.active
     summary.title = SHEET_SUMMARY
-    performance = wb.create_sheet(SHEET_PERFORMANCE)
-    _performance_sheet(performance, data)
+    builders = (
+        (SHEET_PERFORMANCE, _performance_sheet),
+        (SHEET_REPORTING, _reporting_sheet),
+        (SHEET_PLENO, _pleno_sheet),
+        (SHEET_PREVENTION, _prevention_sheet),
+        (SHEET_KELEMBAGAAN, _kelembagaan_sheet),
+        (SHEET_ISSUES, _issues_sheet),
+        (SHEET_METHOD, _method_sheet),
+    )
+    for title, build in builders:
+        build(wb.create_sheet(title), data)
     _summary_sheet(summary, data)
-    _pleno_sheet(wb.create_sheet(SHEET_PLENO), data)
-    _prevention_sheet(wb.create_sheet(SHEET_PREVENTION), data)
-    _kelembagaan_sheet(wb.create_sheet(SHEET_KELEMBAGAAN), data)
-    _completeness_sheet(wb.create_sheet(SHEET_COMPLETENESS), data)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
 
 
-# --- helpers ---------------------------------------------------------------------------
+# --- what every sheet shares ------------------------------------------------------------------
 
 
-def _title_block(ws: Worksheet, data: LeadershipData, subtitle: str) -> int:
-    """Title lines every sheet starts with, so a printed page says what and when; next row."""
-    sheets.text_cell(ws, 1, 1, subtitle).font = sheets.TITLE_FONT
+def state_line(data: LeadershipData) -> str:
+    if data.state == FINAL and data.approval is not None:
+        a = data.approval
+        return (
+            f"FINAL — disetujui oleh {a.approved_by} pada {sheets.local_time_text(a.approved_at)}"
+            f" (draf versi {a.version})"
+        )
+    if data.state == SEMENTARA:
+        until = sheets.local_time_text(data.deadline) if data.deadline else "batas waktu"
+        return f"SEMENTARA — periode belum selesai (batas laporan {until}); angka masih dapat berubah, tidak dikirim"
+    return "DRAF — menunggu persetujuan pimpinan; jangan diedarkan"
+
+
+def _title_block(ws: Worksheet, data: LeadershipData, title: str, question: str, width: int) -> int:
+    """Report, sheet, province, period and state, so a printed page says what and when; next row."""
+    sheets.text_cell(ws, 1, 1, f"LAPORAN KOMPREHENSIF — {title.upper()}").font = sheets.TITLE_FONT
     sheets.text_cell(
-        ws, 2, 1, f"Bawaslu Provinsi {data.province_name} · Periode {data.period.label_id}"
-    ).font = sheets.font(italic=True, color="595959")
-    return 4
+        ws,
+        2,
+        1,
+        f"Bawaslu Provinsi {data.province_name} · Periode {data.period.label_id} ({data.period.period_id})",
+    ).font = sheets.SUBTITLE_FONT
+    state = sheets.text_cell(ws, 3, 1, state_line(data))
+    state.font = sheets.BOLD
+    for column in range(1, width + 1):
+        ws.cell(row=3, column=column).fill = STATE_FILLS.get(data.state, sheets.GREY)
+    sheets.text_cell(ws, 4, 1, question).font = sheets.NOTE_FONT
+    return 6
+
+
+def _print_setup(ws: Worksheet, data: LeadershipData, header_rows: str | None) -> None:
+    """A4 landscape, one page wide, header rows repeated; footer: page, period, generation time."""
+    sheets.page_setup(ws, landscape=True, title_rows=header_rows)
+    ws.oddHeader.right.text = f"{data.state}"
+    ws.oddHeader.right.font = "Calibri,Bold"
+    ws.oddFooter.left.text = f"Periode {data.period.period_id} ({data.period.label_id})"
+    ws.oddFooter.center.text = f"{ws.title} — halaman &P dari &N"
+    ws.oddFooter.right.text = f"Dibuat {sheets.local_time_text(data.generated_at)} · {data.state}"
+    for part in (ws.oddFooter.left, ws.oddFooter.center, ws.oddFooter.right):
+        part.size = 8
+
+
+def _header(ws: Worksheet, row: int, headers: list[str], first_column: int = 1) -> None:
+    """Header cells in 9 pt bold on the column widths chosen here (not widened per word), so
+    the wide tables still fit one A4 page wide at a readable scale."""
+    sheets.header_row(ws, row, headers, first_column, widen=False)
+    for offset in range(len(headers)):
+        cell = ws.cell(row=row, column=first_column + offset)
+        cell.font = sheets.font(bold=True, color="FFFFFF", size=9)
 
 
 def _status_cell(ws: Worksheet, row: int, column: int, status: str | None) -> None:
@@ -162,266 +257,771 @@ def _status_cell(ws: Worksheet, row: int, column: int, status: str | None) -> No
     cell.alignment = sheets.CENTER
 
 
-def _district_columns(ws: Worksheet, row: int, d: dict[str, Any]) -> None:
-    sheets.text_cell(ws, row, 1, d["district_code"])
-    sheets.text_cell(ws, row, 2, d["district_name"])
+def rate_fill(rate: float | None) -> PatternFill | None:
+    """A rate against the status thresholds (as fractions): the same colours as the status."""
+    if rate is None:
+        return None
+    percent = 100 * float(rate)
+    if round(percent, 9) >= BAIK_MIN:
+        return sheets.GREEN
+    if round(percent, 9) >= CUKUP_MIN:
+        return sheets.YELLOW
+    return sheets.RED
 
 
-# --- sheets ----------------------------------------------------------------------------
+def _note(ws: Worksheet, row: int, text: str) -> int:
+    """A note across the sheet's table width, wrapped, so it never runs off the printed page."""
+    last = max(2, min(ws.max_column, 26))
+    cell = sheets.text_cell(ws, row, 1, text)
+    cell.font = sheets.NOTE_FONT
+    cell.alignment = sheets.WRAP_TOP
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+    width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, last + 1))
+    ws.row_dimensions[row].height = row_height([(text, width * 1.2)], line_height=11.5)  # 9 pt text
+    return row + 1
+
+
+def _colour_scale(ws: Worksheet, ref: str, percent: bool = False) -> None:
+    """White (low) to green (high): where the activity is, at a glance, also in grey print."""
+    if percent:
+        rule = ColorScaleRule(
+            start_type="num",
+            start_value=0,
+            start_color="F8696B",
+            end_type="num",
+            end_value=100,
+            end_color="63BE7B",
+        )
+    else:
+        rule = ColorScaleRule(start_type="min", start_color="FFFFFF", end_type="max", end_color="63BE7B")
+    ws.conditional_formatting.add(ref, rule)
+
+
+# --- Ringkasan ---------------------------------------------------------------------------------
 
 
 def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
-    sheets.set_widths(ws, [38, 16, 3])
-    sheets.text_cell(ws, 1, 1, "LAPORAN KOMPREHENSIF PENGAWASAN").font = sheets.font(bold=True, size=16)
-    sheets.text_cell(
-        ws, 2, 1, f"Bawaslu Provinsi {data.province_name} ({data.province_code})"
-    ).font = sheets.SUBTITLE_FONT
-    sheets.text_cell(
-        ws, 3, 1, f"Periode: {data.period.label_id} ({data.period.period_id})"
-    ).font = sheets.BOLD
-    sheets.text_cell(ws, 4, 1, f"Dibuat: {sheets.local_time_text(data.generated_at)}")
+    sheets.set_widths(ws, [7, 26, 16, 62])
+    row = _title_block(
+        ws, data, "Ringkasan", "Bagaimana kinerja provinsi, dan apa yang perlu perhatian pimpinan?", 4
+    )
 
-    row = 6
-    sheets.header_row(ws, row, ["Angka utama provinsi", "Nilai"])
+    items = attention(data)
+    sheets.text_cell(ws, row, 1, f"PERLU PERHATIAN ({len(items)})").font = sheets.font(
+        bold=True, size=12, color="C00000"
+    )
     row += 1
-    for column, label, number_format in HEADLINES:
-        sheets.text_cell(ws, row, 1, label)
-        sheets.number_cell(ws, row, 2, data.province.get(column), number_format)
+    header = row
+    _header(ws, row, ["Kode", "Kabupaten/Kota", "Hal", "Keterangan"])
+    for item in items:
         row += 1
-    sheets.border_range(ws, 7, row - 1, 1, 2)
-
-    row += 1
-    sheets.header_row(ws, row, ["Status kabupaten/kota", "Jumlah"])
-    row += 1
-    first = row
-    for status in STATUSES:
-        _status_cell(ws, row, 1, status)
-        ws.cell(row=row, column=1).alignment = Alignment(horizontal="left")
-        sheets.number_cell(ws, row, 2, sum(1 for d in data.districts if d.get("status") == status))
+        sheets.text_cell(ws, row, 1, item.district_code)
+        sheets.text_cell(ws, row, 2, item.district_name)
+        topic = sheets.text_cell(ws, row, 3, item.topic)
+        topic.font = sheets.BOLD
+        topic.fill = {"TIDAK MELAPOR": sheets.GREY, "KURANG": sheets.RED, "TERLAMBAT": sheets.YELLOW}.get(
+            item.topic, DARK_RED if item.topic in (MISSING, REJECTED) else sheets.BLUE
+        )
+        sheets.text_cell(ws, row, 4, item.detail).alignment = sheets.WRAP_TOP
+    if not items:
         row += 1
-    sheets.border_range(ws, first, row - 1, 1, 2)
-    note = sheets.text_cell(ws, row, 1, status_legend())
-    note.font = sheets.NOTE_FONT
+        sheets.text_cell(
+            ws,
+            row,
+            1,
+            "Tidak ada: semua kab/kota melapor lengkap dan tepat waktu, skor CUKUP atau BAIK, pleno tiap minggu.",
+        )
+    else:
+        sheets.border_range(ws, header + 1, row, 1, 4)
 
     row += 2
-    sheets.header_row(ws, row, ["Kabupaten/kota yang tidak melapor", "Kode"])
+    sheets.text_cell(ws, row, 1, "ANGKA UTAMA PROVINSI").font = sheets.SUBTITLE_FONT
     row += 1
-    silent = [d for d in data.districts if d.get("status") == "TIDAK MELAPOR"]
-    first = row
-    for d in silent:
-        sheets.text_cell(ws, row, 1, d["district_name"])
-        sheets.text_cell(ws, row, 2, d["district_code"])
+    previous = data.previous_province
+    _header(ws, row, ["", "Indikator", "Periode ini", "Periode sebelumnya · perubahan"])
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    first = row + 1
+    for column, label, kind in HEADLINES:
         row += 1
-    if not silent:
-        sheets.text_cell(ws, row, 1, "Semua kabupaten/kota telah melapor.")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        sheets.text_cell(ws, row, 1, label)
+        value = data.province.get(column)
+        if column == "districts_reported":
+            sheets.text_cell(ws, row, 1, f"{label} (dari {data.province.get('districts_total', 0)})")
+        sheets.number_cell(ws, row, 3, value, _FORMATS[kind])
+        sheets.text_cell(
+            ws, row, 4, _change_text(value, previous.get(column) if previous else None, kind, previous)
+        )
+    sheets.border_range(ws, first, row, 1, 4)
+
+    row += 2
+    sheets.text_cell(ws, row, 1, "STATUS KAB/KOTA").font = sheets.SUBTITLE_FONT
+    row += 1
+    _header(ws, row, ["Status", "Jumlah", "Arti"], first_column=2)
+    meaning = {
+        "BAIK": f"skor ≥ {BAIK_MIN:g}",
+        "CUKUP": f"{CUKUP_MIN:g} ≤ skor < {BAIK_MIN:g}",
+        "KURANG": f"skor < {CUKUP_MIN:g}",
+        "TIDAK MELAPOR": "tidak ada laporan diterima pada periode ini",
+    }
+    first = row + 1
+    for status in STATUSES:
         row += 1
-    sheets.border_range(ws, first, row - 1, 1, 2)
+        _status_cell(ws, row, 2, status)
+        sheets.number_cell(
+            ws, row, 3, sum(1 for d in data.districts if d.get("status") == status), sheets.INTEGER
+        )
+        sheets.text_cell(ws, row, 4, meaning[status])
+    sheets.border_range(ws, first, row, 2, 4)
 
-    _score_chart(ws, data)
-    # The summary prints on one page; a long chart (many districts) fits better upright.
-    sheets.page_setup(ws, landscape=len(data.districts) <= 12, one_page=True)
+    row += 2
+    chart_row = row
+    row = _score_chart(ws, data, chart_row)
+    if data.state == FINAL and data.approval is not None:
+        row = _signature_block(ws, data, row + 1)
+    _print_setup(ws, data, None)
 
 
-def _score_chart(ws: Worksheet, data: LeadershipData) -> None:
-    """Horizontal bars of the scores, best on top, read from the Kinerja Kab-Kota sheet."""
+def _change_text(value: Any, before: Any, kind: str, previous: dict | None) -> str:
+    """▲/▼ with the change since the previous period, or why there is none."""
+    if previous is None:
+        return "– (periode pertama: belum ada periode sebelumnya)"
+    if value is None or before is None:
+        return "– (tidak ada nilai pembanding)"
+    if kind == "rate":
+        was, delta, unit = f"{100 * float(before):.1f}%", 100 * (float(value) - float(before)), " poin"
+    elif kind == "score":
+        was, delta, unit = f"{float(before):.1f}", float(value) - float(before), " poin"
+    else:
+        was, delta, unit = f"{int(before):,}", float(value) - float(before), ""
+    if abs(delta) < 0.05:
+        arrow = "= tetap"
+    else:
+        amount = f"{abs(delta):,.1f}" if kind != "int" else f"{abs(int(delta)):,}"
+        arrow = f"{UP if delta > 0 else DOWN} {amount}{unit}"
+    return f"{was} · {arrow}".replace(",", " ").replace(".", ",")
+
+
+def _score_chart(ws: Worksheet, data: LeadershipData, anchor_row: int) -> int:
+    """Columns of the scores in rank order, coloured by status, with the CUKUP and BAIK lines.
+    Its data are hidden helper columns of this sheet (the threshold lines need a value per
+    district, which no printed table should repeat)."""
     if not data.districts:
-        return
-    source = ws.parent[SHEET_PERFORMANCE]
-    keys = [c[0] for c in PERFORMANCE_COLUMNS]
-    name_col, score_col = keys.index("district_name") + 1, keys.index("score") + 1
+        return anchor_row
+    first_col = 27  # AA..AD, hidden
+    for offset, title in enumerate(
+        ("Kab/Kota", "Skor", f"Batas CUKUP ({CUKUP_MIN:g})", f"Batas BAIK ({BAIK_MIN:g})")
+    ):
+        sheets.text_cell(ws, 1, first_col + offset, title)
+    for i, d in enumerate(data.districts, start=2):
+        sheets.text_cell(ws, i, first_col, d["district_name"].replace("Kabupaten ", "Kab. "))
+        sheets.number_cell(ws, i, first_col + 1, d.get("score"), sheets.ONE_DECIMAL)
+        sheets.number_cell(ws, i, first_col + 2, CUKUP_MIN)
+        sheets.number_cell(ws, i, first_col + 3, BAIK_MIN)
     last = len(data.districts) + 1
-    chart = BarChart()
-    chart.type = "bar"
-    chart.style = 10
-    chart.title = "Skor Kabupaten/Kota"
-    chart.legend = None
-    chart.add_data(Reference(source, min_col=score_col, min_row=1, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(source, min_col=name_col, min_row=2, max_row=last))
-    chart.x_axis.scaling.orientation = "maxMin"  # rank 1 at the top, as in the table
-    chart.y_axis.scaling.min = 0
-    chart.y_axis.scaling.max = 100
-    chart.y_axis.majorUnit = 20
-    chart.y_axis.number_format = "0"
-    chart.y_axis.majorGridlines = None
-    # openpyxl 3.1 writes axes as deleted unless told otherwise: the names must show.
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.dataLabels = DataLabelList()
-    chart.dataLabels.showVal = True
-    # Without these LibreOffice also prints the district and series names on every bar.
-    chart.dataLabels.showCatName = False
-    chart.dataLabels.showSerName = False
-    chart.dataLabels.showLegendKey = False
-    chart.dataLabels.showPercent = False
-    chart.dataLabels.numFmt = "0.0"
-    chart.gapWidth = 40
-    chart.width = 18
-    chart.height = max(7.5, 0.75 * len(data.districts) + 2.5)
-    ws.add_chart(chart, "D6")
+    for offset in range(4):
+        ws.column_dimensions[get_column_letter(first_col + offset)].hidden = True
+
+    bars = BarChart()
+    bars.type = "col"
+    bars.title = "Skor kab/kota (urut peringkat), warna = status"
+    bars.legend = None
+    bars.add_data(Reference(ws, min_col=first_col + 1, min_row=1, max_row=last), titles_from_data=True)
+    bars.set_categories(Reference(ws, min_col=first_col, min_row=2, max_row=last))
+    series = bars.series[0]
+    for i, d in enumerate(data.districts):
+        point = DataPoint(idx=i)
+        point.graphicalProperties.solidFill = STATUS_COLOURS.get(d.get("status") or "", "A6A6A6")
+        point.graphicalProperties.line.solidFill = "595959"
+        series.dPt.append(point)
+    series.dLbls = DataLabelList()
+    series.dLbls.showVal = True
+    for flag in ("showCatName", "showSerName", "showLegendKey", "showPercent"):
+        setattr(series.dLbls, flag, False)
+    series.dLbls.numFmt = "0"
+    bars.y_axis.scaling.min = 0
+    bars.y_axis.scaling.max = 100
+    bars.y_axis.majorUnit = 10
+    bars.y_axis.number_format = "0"
+    bars.y_axis.title = "Skor"
+    bars.x_axis.delete = False  # openpyxl writes axes as deleted unless told otherwise
+    bars.y_axis.delete = False
+    bars.gapWidth = 30
+
+    lines = LineChart()
+    lines.add_data(
+        Reference(ws, min_col=first_col + 2, max_col=first_col + 3, min_row=1, max_row=last),
+        titles_from_data=True,
+    )
+    for line, colour in zip(lines.series, ("FFC000", "00B050"), strict=True):
+        line.graphicalProperties.line.solidFill = colour
+        line.graphicalProperties.line.width = 28575  # 2.25 pt
+        line.graphicalProperties.line.dashStyle = "dash"
+        line.marker.symbol = "none"
+        line.smooth = False
+    bars += lines
+    bars.visible_cells_only = False  # the data columns are hidden on purpose
+    bars.width = 25
+    bars.height = 9 if len(data.districts) <= 12 else 11
+    ws.add_chart(bars, f"A{anchor_row}")
+    note_row = anchor_row + (20 if len(data.districts) <= 12 else 23)
+    _note(
+        ws,
+        note_row,
+        f"Garis putus-putus: batas CUKUP ({CUKUP_MIN:g}, kuning) dan BAIK ({BAIK_MIN:g}, hijau). "
+        "Batang hijau BAIK, kuning CUKUP, merah KURANG, abu-abu TIDAK MELAPOR.",
+    )
+    return note_row + 1
+
+
+def _signature_block(ws: Worksheet, data: LeadershipData, row: int) -> int:
+    a = data.approval
+    place = f"{a.approved_at:%d/%m/%Y}"
+    lines = [
+        ("Mengetahui,", sheets.BOLD),
+        (f"Ketua Bawaslu Provinsi {data.province_name}", sheets.BOLD),
+        (f"Disetujui secara elektronik oleh {a.approved_by}", None),
+        (f"pada {sheets.local_time_text(a.approved_at)} (draf versi {a.version})", None),
+        ("", None),
+        ("( ...................................................... )", None),
+        (f"Tanggal: {place}", None),
+    ]
+    for text, font in lines:
+        cell = sheets.text_cell(ws, row, 4, text)
+        if font is not None:
+            cell.font = font
+        row += 1
+    return row
+
+
+# --- Kinerja Kab-Kota ---------------------------------------------------------------------------
 
 
 def _performance_sheet(ws: Worksheet, data: LeadershipData) -> None:
+    width = len(PERFORMANCE_COLUMNS)
     sheets.set_widths(ws, [c[3] for c in PERFORMANCE_COLUMNS])
-    sheets.header_row(ws, 1, [c[1] for c in PERFORMANCE_COLUMNS])
-    ws.row_dimensions[1].height = 45
-    for row, d in enumerate(data.districts, start=2):
-        for column, (key, _header, kind, _width) in enumerate(PERFORMANCE_COLUMNS, start=1):
-            value = d.get(key)
-            if kind == "text":
-                sheets.text_cell(ws, row, column, value)
-            elif kind == "status":
-                _status_cell(ws, row, column, value)
-            elif kind == "date":
-                sheets.date_cell(ws, row, column, value)
-            else:
-                sheets.number_cell(ws, row, column, value, _FORMATS[kind])
-    last = len(data.districts) + 1
-    sheets.border_range(ws, 2, last, 1, len(PERFORMANCE_COLUMNS))
-    ws.freeze_panes = "D2"  # header and rank/code/name stay visible while scrolling
-    ws.auto_filter.ref = sheets.table_ref(1, last, 1, len(PERFORMANCE_COLUMNS))
-    sheets.page_setup(ws, title_rows="1:1", a3=True)  # 28 columns: A4 would be unreadable
-
-
-def _pleno_sheet(ws: Worksheet, data: LeadershipData) -> None:
-    top = _title_block(ws, data, "Pleno Rutin Mingguan yang Kuorum")
-    weeks = [f"W{week:02d}\n{monday:%d/%m}" for _year, week, monday in data.weeks]
-    headers = ["Kode", "Kabupaten/Kota", *weeks, "Minggu dengan Pleno", "Kepatuhan"]
-    sheets.set_widths(ws, [7, 26, *[7] * len(weeks), 11, 11])
-    sheets.header_row(ws, top, headers)
-    ws.row_dimensions[top].height = 45
-    first_week = 3
-    row = top
+    top = _title_block(
+        ws, data, "Kinerja Kab-Kota", "Siapa di posisi mana, dan mengapa? (urut peringkat)", width
+    )
+    weights = ScoreWeights(*data.weights) if data.weights else ScoreWeights()
+    group_weights = {
+        "Pelaporan": f"bobot {weights.reporting:.0%} + {weights.on_time:.0%}",
+        "Pleno Mingguan": f"bobot {weights.pleno:.0%}",
+        "Kelengkapan Data": f"bobot {weights.completeness:.0%}",
+        "Pencegahan": f"bobot {weights.documented:.0%} (berbukti dukung)",
+        "Kelembagaan": "tidak dinilai",
+    }
+    column = 1
+    for group, columns in PERFORMANCE_GROUPS:
+        label = f"{group} ({group_weights[group]})" if group in group_weights else group
+        _header(ws, top, [label] + [""] * (len(columns) - 1), first_column=column)
+        if len(columns) > 1:
+            ws.merge_cells(
+                start_row=top, start_column=column, end_row=top, end_column=column + len(columns) - 1
+            )
+        column += len(columns)
+    header = top + 1
+    headers = [c[1] for c in PERFORMANCE_COLUMNS]
+    expected = data.districts[0].get("reports_expected") if data.districts else 2
+    weeks = data.districts[0].get("weeks_in_period") if data.districts else len(data.weeks)
+    headers[headers.index("Laporan Masuk (jumlah)")] = f"Laporan Masuk (dari {expected})"
+    headers[headers.index("Minggu dengan Pleno (jumlah)")] = f"Minggu ber-Pleno (dari {weeks})"
+    _header(ws, header, headers)
+    ws.row_dimensions[top].height = 30
+    ws.row_dimensions[header].height = 58
+    row = header
     for d in data.districts:
         row += 1
-        _district_columns(ws, row, d)
-        held = data.pleno_weeks.get(d["district_code"], set())
-        for offset, (iso_year, iso_week, _monday) in enumerate(data.weeks):
-            mark = (iso_year, iso_week) in held
-            cell = sheets.text_cell(ws, row, first_week + offset, YES if mark else NO)
-            cell.fill = sheets.GREEN if mark else sheets.RED
-            cell.alignment = sheets.CENTER
-        count_col = first_week + len(data.weeks)
-        weeks_held = sum(1 for y, w, _m in data.weeks if (y, w) in held)
-        sheets.number_cell(ws, row, count_col, weeks_held, sheets.INTEGER)
-        sheets.number_cell(ws, row, count_col + 1, d.get("pleno_compliance"), sheets.PERCENT)
-    sheets.border_range(ws, top + 1, row, 1, len(headers))
-    legend = sheets.text_cell(
+        for col, (key, _title, kind, _width) in enumerate(PERFORMANCE_COLUMNS, start=1):
+            value = d.get(key)
+            if kind == "text":
+                sheets.text_cell(ws, row, col, value)
+            elif kind == "status":
+                _status_cell(ws, row, col, value)
+            elif kind == "change" and value is None:
+                cell = sheets.text_cell(ws, row, col, NOT_REPORTED)
+                cell.alignment = sheets.CENTER
+            else:
+                cell = sheets.number_cell(ws, row, col, value, _FORMATS[kind])
+                if kind == "rate":
+                    fill = rate_fill(value)
+                    if fill is not None:
+                        cell.fill = fill
+                elif kind == "score":
+                    cell.fill = STATUS_FILLS.get(d.get("status") or "", sheets.GREY)
+                    cell.font = sheets.BOLD
+    sheets.border_range(ws, top, row, 1, width)
+    for r in range(header + 1, row + 1):
+        ws.cell(row=r, column=3).alignment = Alignment(shrink_to_fit=True)
+    note = row + 2
+    note = _note(
         ws,
-        row + 2,
-        1,
-        f"{YES} = ada pleno Rutin yang kuorum pada minggu itu (Senin–Minggu; tanggal = hari Senin); "
-        f"{NO} = tidak ada.",
+        note,
+        f"Skor = 100 × ({weights.reporting:g}·tingkat pelaporan + {weights.on_time:g}·ketepatan waktu + "
+        f"{weights.pleno:g}·kepatuhan pleno + {weights.completeness:g}·isian lengkap + "
+        f"{weights.documented:g}·kegiatan berbukti dukung); nilai kosong dihitung 0. Rincian di lembar Metode.",
     )
-    legend.font = sheets.NOTE_FONT
-    ws.freeze_panes = ws.cell(row=top + 1, column=3)
-    sheets.page_setup(ws, title_rows=f"{top}:{top}")
+    note = _note(
+        ws,
+        note,
+        f"Warna persentase: hijau ≥ {BAIK_MIN:g}%, kuning {CUKUP_MIN:g}–<{BAIK_MIN:g}%, "
+        f"merah < {CUKUP_MIN:g}%; kosong = tidak ada data. Perubahan Skor: {UP} naik, {DOWN} turun, "
+        f"{NOT_REPORTED} = tidak ada skor periode sebelumnya.",
+    )
+    ws.freeze_panes = ws.cell(row=header + 1, column=4)
+    _print_setup(ws, data, f"{top}:{header}")
 
 
-def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
-    top = _title_block(ws, data, "Kegiatan Pencegahan per Jenis Kegiatan")
+# --- Kelengkapan Laporan --------------------------------------------------------------------------
+
+
+def _reporting_sheet(ws: Worksheet, data: LeadershipData) -> None:
+    months = list(data.period.months)
+    width = 2 + len(months) + 2
+    sheets.set_widths(ws, [7, 26, *[24] * len(months), 12, 12])
+    top = _title_block(ws, data, "Kelengkapan Laporan", "Siapa melaporkan apa, dan kapan?", width)
     headers = [
         "Kode",
         "Kabupaten/Kota",
-        *vocab.ACTIVITY_TYPES,
-        "Jumlah Kegiatan",
-        "Jumlah Peserta",
-        "Kegiatan Berbukti Dukung",
+        *[f"{vocab.month_name(m)} {y}" for y, m in months],
+        f"Masuk (dari {len(months)})",
+        "Tepat Waktu",
     ]
-    sheets.set_widths(ws, [7, 26, *[13] * len(vocab.ACTIVITY_TYPES), 11, 11, 12])
-    sheets.header_row(ws, top, headers)
-    ws.row_dimensions[top].height = 60
-    n_types = len(vocab.ACTIVITY_TYPES)
-    totals = [0] * (n_types + 2)
+    _header(ws, top, headers)
+    cells = {(r["district_code"], r["year"], r["month"]): r for r in data.reporting}
+    codes = sorted({r["district_code"] for r in data.reporting})
+    names = {r["district_code"]: r["district_name"] for r in data.reporting}
+    row = top
+    month_totals = [[0, 0] for _ in months]
+    for code in codes:
+        row += 1
+        sheets.text_cell(ws, row, 1, code)
+        sheets.text_cell(ws, row, 2, names[code])
+        received = on_time = 0
+        for offset, (year, month) in enumerate(months):
+            r = cells.get((code, year, month))
+            text, fill = _reporting_text(r)
+            cell = sheets.text_cell(ws, row, 3 + offset, text)
+            cell.fill = fill
+            cell.alignment = sheets.CENTER
+            if r and r["state"] in (ON_TIME, LATE):
+                received += 1
+                month_totals[offset][0] += 1
+                if r["state"] == ON_TIME:
+                    on_time += 1
+                    month_totals[offset][1] += 1
+        sheets.number_cell(ws, row, 3 + len(months), received, sheets.INTEGER)
+        sheets.number_cell(ws, row, 4 + len(months), on_time, sheets.INTEGER)
+    row += 1
+    sheets.text_cell(ws, row, 2, f"Jumlah provinsi ({len(codes)})").font = sheets.BOLD
+    for offset, (got, timely) in enumerate(month_totals):
+        cell = sheets.text_cell(ws, row, 3 + offset, f"{got} masuk, {timely} tepat waktu")
+        cell.font = sheets.BOLD
+        cell.alignment = sheets.CENTER
+    sheets.number_cell(
+        ws, row, 3 + len(months), sum(t[0] for t in month_totals), sheets.INTEGER
+    ).font = sheets.BOLD
+    sheets.number_cell(
+        ws, row, 4 + len(months), sum(t[1] for t in month_totals), sheets.INTEGER
+    ).font = sheets.BOLD
+    sheets.border_range(ws, top, row, 1, width)
+    deadline = f"hari ke-{data.deadline.day} bulan berikutnya" if data.deadline else "batas waktu"
+    _note(
+        ws,
+        row + 2,
+        f"Hijau: tepat waktu (tanggal diterima); kuning: terlambat (n hari setelah batas, {deadline}); "
+        "merah: belum masuk; merah tua: ditolak dan belum diganti. Ketepatan waktu dinilai dari berkas pertama "
+        "yang diterima (perbaikan sesudahnya tidak membuatnya terlambat).",
+    )
+    ws.freeze_panes = ws.cell(row=top + 1, column=3)
+    _print_setup(ws, data, f"{top}:{top}")
+
+
+def _reporting_text(r: dict[str, Any] | None) -> tuple[str, PatternFill]:
+    if r is None or r["state"] == MISSING:
+        return "BELUM MASUK", sheets.RED
+    if r["state"] == REJECTED:
+        return "DITOLAK, belum diganti", DARK_RED
+    when = f"{r['received_at']:%d/%m/%Y}"
+    if r["state"] == LATE:
+        return f"{when} · terlambat {r['days_late']} hari", sheets.YELLOW
+    return f"{when} · tepat waktu", sheets.GREEN
+
+
+# --- Pleno Mingguan -----------------------------------------------------------------------------
+
+
+def _pleno_sheet(ws: Worksheet, data: LeadershipData) -> None:
+    n = len(data.weeks)
+    width = 2 + n + 2
+    sheets.set_widths(ws, [7, 24, *[10] * n, 9.5, 9.5])
+    top = _title_block(
+        ws,
+        data,
+        "Pleno Mingguan",
+        "Apakah setiap kab/kota menggelar pleno rutin yang kuorum setiap minggu?",
+        width,
+    )
+    headers = ["Kode", "Kabupaten/Kota"]
+    for i, (_y, _w, monday) in enumerate(data.weeks, start=1):
+        sunday = monday.toordinal() + 6
+        end = datetime.fromordinal(sunday)
+        headers.append(f"Minggu {i}\n{monday:%d/%m}–{end:%d/%m}")
+    headers += [f"Minggu ber-Pleno (dari {n})", "Kepatuhan (%)"]
+    _header(ws, top, headers)
+    ws.row_dimensions[top].height = 45
     row = top
     for d in data.districts:
         row += 1
-        _district_columns(ws, row, d)
-        counts = data.prevention_by_type.get(d["district_code"], {})
-        values = [counts.get(t, 0) for t in vocab.ACTIVITY_TYPES]
+        code = d["district_code"]
+        sheets.text_cell(ws, row, 1, code)
+        sheets.text_cell(ws, row, 2, d["district_name"])
+        held = data.pleno_weeks.get(code, set())
+        for offset, (iso_year, iso_week, _monday) in enumerate(data.weeks):
+            if (iso_year, iso_week) in held:
+                mark, fill = YES, sheets.GREEN
+            elif not data.month_reported(code, *week_month(iso_year, iso_week)):
+                mark, fill = NOT_REPORTED, sheets.GREY
+            else:
+                mark, fill = NO, sheets.RED
+            cell = sheets.text_cell(ws, row, 3 + offset, mark)
+            cell.fill = fill
+            cell.alignment = sheets.CENTER
+        weeks_held = sum(1 for y, w, _m in data.weeks if (y, w) in held)
+        sheets.number_cell(ws, row, 3 + n, weeks_held, sheets.INTEGER)
+        cell = sheets.number_cell(ws, row, 4 + n, d.get("pleno_compliance"), sheets.PERCENT)
+        fill = rate_fill(d.get("pleno_compliance"))
+        if fill is not None:
+            cell.fill = fill
+    sheets.border_range(ws, top, row, 1, width)
+    first, last = data.weeks[0][2] if data.weeks else None, data.weeks[-1][2] if data.weeks else None
+    span = (
+        f"Minggu 1 = Senin {first:%d/%m/%Y} s.d. Minggu {n} = Minggu {datetime.fromordinal(last.toordinal() + 6):%d/%m/%Y}"
+        if first and last
+        else ""
+    )
+    _note(
+        ws,
+        row + 2,
+        f"{YES} = ada pleno Rutin yang kuorum pada minggu itu; {NO} = tidak ada; {NOT_REPORTED} (abu-abu) = laporan "
+        f"bulan minggu itu belum masuk, jadi tidak diketahui. Minggu Senin–Minggu (ISO); {span}.",
+    )
+    ws.freeze_panes = ws.cell(row=top + 1, column=3)
+    _print_setup(ws, data, f"{top}:{top}")
+
+
+# --- Pencegahan ----------------------------------------------------------------------------------
+
+
+def _jenis_columns(data: LeadershipData) -> list[str]:
+    """Every Jenis Kegiatan of the mapping (national order of its form), then any other in the data."""
+    order = sorted(data.forms, key=lambda j: (FORMS.index(data.forms[j]), j)) if data.forms else []
+    order = order or list(vocab.ACTIVITY_TYPES)
+    seen = {j for per in data.prevention.values() for j in per}
+    return order + sorted(seen - set(order))
+
+
+def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
+    jenis = _jenis_columns(data)
+    width = 2 + max(len(FORMS), len(jenis)) + 3
+    sheets.set_widths(ws, [7, 24, *[10.5] * (width - 2)])
+    row = _title_block(
+        ws,
+        data,
+        "Pencegahan",
+        "Kegiatan pencegahan apa yang dilakukan, menurut bentuk nasional dan jenis?",
+        width,
+    )
+
+    sheets.text_cell(
+        ws, row, 1, "A. Menurut Bentuk (Form Pencegahan Bawaslu RI): jumlah kegiatan"
+    ).font = sheets.SUBTITLE_FONT
+    row += 1
+    top = row
+    sheets.header_row(
+        ws,
+        row,
+        ["Kode", "Kabupaten/Kota", *FORMS, "Jumlah Kegiatan", "Jumlah Peserta", "Berbukti Dukung (%)"],
+    )
+    ws.row_dimensions[row].height = 45
+    totals = [0] * (len(FORMS) + 2)
+    documented_total = 0
+    for d in data.districts:
+        row += 1
+        code = d["district_code"]
+        sheets.text_cell(ws, row, 1, code)
+        sheets.text_cell(ws, row, 2, d["district_name"])
+        by_form = data.prevention_by_form(code)
+        values = [by_form.get(f, {}).get("activities", 0) for f in FORMS]
         values += [d.get("prevention_count") or 0, d.get("prevention_participants") or 0]
         for offset, value in enumerate(values):
             sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER)
             totals[offset] += value
-        sheets.number_cell(ws, row, 3 + n_types + 2, d.get("prevention_documented_rate"), sheets.PERCENT)
+        documented_total += sum(f.get("documented", 0) for f in by_form.values())
+        cell = sheets.number_cell(
+            ws, row, 3 + len(FORMS) + 2, d.get("prevention_documented_rate"), sheets.PERCENT
+        )
+        fill = rate_fill(d.get("prevention_documented_rate"))
+        if fill is not None:
+            cell.fill = fill
     if data.districts:
+        _colour_scale(ws, sheets.table_ref(top + 1, row, 3, 2 + len(FORMS)))
+    row += 1
+    sheets.text_cell(ws, row, 2, "Jumlah provinsi").font = sheets.BOLD
+    for offset, value in enumerate(totals):
+        sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER).font = sheets.BOLD
+    counted = totals[len(FORMS)]
+    rate = documented_total / counted if counted else None
+    sheets.number_cell(ws, row, 3 + len(FORMS) + 2, rate, sheets.PERCENT).font = sheets.BOLD
+    sheets.border_range(ws, top, row, 1, 2 + len(FORMS) + 3)
+
+    row += 2
+    sheets.text_cell(ws, row, 1, "B. Menurut Jenis Kegiatan: jumlah kegiatan").font = sheets.SUBTITLE_FONT
+    row += 1
+    second = row
+    _header(ws, row, ["Kode", "Kabupaten/Kota", *[j.replace("/", "/ ") for j in jenis]])
+    ws.row_dimensions[row].height = 58
+    jenis_totals = [0] * len(jenis)
+    for d in data.districts:
         row += 1
-        sheets.text_cell(ws, row, 2, "Jumlah provinsi").font = sheets.BOLD
-        for offset, value in enumerate(totals):
-            cell = sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER)
-            cell.font = sheets.BOLD
-    sheets.border_range(ws, top + 1, row, 1, len(headers))
-    ws.freeze_panes = ws.cell(row=top + 1, column=3)
-    sheets.page_setup(ws, title_rows=f"{top}:{top}")
+        code = d["district_code"]
+        sheets.text_cell(ws, row, 1, code)
+        sheets.text_cell(ws, row, 2, d["district_name"])
+        per = data.prevention.get(code, {})
+        for offset, j in enumerate(jenis):
+            value = per.get(j, {}).get("activities", 0)
+            sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER)
+            jenis_totals[offset] += value
+    if data.districts:
+        _colour_scale(ws, sheets.table_ref(second + 1, row, 3, 2 + len(jenis)))
+    row += 1
+    sheets.text_cell(ws, row, 2, "Jumlah provinsi").font = sheets.BOLD
+    for offset, value in enumerate(jenis_totals):
+        sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER).font = sheets.BOLD
+    sheets.border_range(ws, second, row, 1, 2 + len(jenis))
+    row += 2
+    row = _note(
+        ws,
+        row,
+        "Bentuk menurut pemetaan Jenis Kegiatan → Bentuk (konfigurasi, lihat Metode). Warna: makin hijau makin banyak "
+        "kegiatan. Pemisahan Tahapan / Non Tahapan belum tersedia: kolom Tahapan belum dibaca dari laporan kab/kota.",
+    )
+    _print_setup(ws, data, f"{top}:{top}")
+
+
+# --- Kelembagaan ---------------------------------------------------------------------------------
 
 
 def _kelembagaan_sheet(ws: Worksheet, data: LeadershipData) -> None:
-    top = _title_block(ws, data, "Penguatan Kelembagaan: Capaian per Aspek (%)")
-    headers = ["Kode", "Kabupaten/Kota", *vocab.ASPECTS, "Capaian Rata-rata"]
-    sheets.set_widths(ws, [7, 26, *[13] * len(vocab.ASPECTS), 12])
-    sheets.header_row(ws, top, headers)
+    width = 2 + len(vocab.ASPECTS) + 1
+    sheets.set_widths(ws, [7, 24, *[11.5] * len(vocab.ASPECTS), 10])
+    top = _title_block(
+        ws,
+        data,
+        "Kelembagaan",
+        "Sejauh mana capaian 8 aspek penguatan kelembagaan? (capaian %, rata-rata program)",
+        width,
+    )
+    _header(ws, top, ["Kode", "Kabupaten/Kota", *vocab.ASPECTS, "Rata-rata (%)"])
     ws.row_dimensions[top].height = 60
     row = top
     for d in data.districts:
         row += 1
-        _district_columns(ws, row, d)
+        sheets.text_cell(ws, row, 1, d["district_code"])
+        sheets.text_cell(ws, row, 2, d["district_name"])
         progress = data.kelembagaan_by_aspect.get(d["district_code"], {})
         for offset, aspect in enumerate(vocab.ASPECTS):
             sheets.number_cell(ws, row, 3 + offset, progress.get(aspect), sheets.ONE_DECIMAL)
-        cell = sheets.number_cell(
+        sheets.number_cell(
             ws, row, 3 + len(vocab.ASPECTS), d.get("kelembagaan_progress"), sheets.ONE_DECIMAL
-        )
-        cell.font = sheets.BOLD
-    sheets.border_range(ws, top + 1, row, 1, len(headers))
-    legend = sheets.text_cell(
-        ws, row + 2, 1, "Angka = rata-rata Capaian (%) program per aspek; kosong = tidak dilaporkan."
+        ).font = sheets.BOLD
+    if data.districts:
+        _colour_scale(ws, sheets.table_ref(top + 1, row, 3, width), percent=True)
+    sheets.border_range(ws, top, row, 1, width)
+    _note(
+        ws,
+        row + 2,
+        "Angka = rata-rata Capaian (%) program per aspek (0 merah – 100 hijau); kosong = aspek tidak dilaporkan.",
     )
-    legend.font = sheets.NOTE_FONT
     ws.freeze_panes = ws.cell(row=top + 1, column=3)
-    sheets.page_setup(ws, title_rows=f"{top}:{top}")
+    _print_setup(ws, data, f"{top}:{top}")
 
 
-def _completeness_sheet(ws: Worksheet, data: LeadershipData) -> None:
-    row = _title_block(ws, data, "Kelengkapan Data")
-    sheets.set_widths(ws, [7, 24, 30, 13, 7, 18, 26, 55])
+# --- Catatan Data --------------------------------------------------------------------------------
 
-    sheets.text_cell(ws, row, 1, "Laporan bulanan yang belum masuk").font = sheets.SUBTITLE_FONT
-    row += 1
-    sheets.header_row(ws, row, ["Kode", "Kabupaten/Kota", "Bulan"])
-    first = row + 1
-    for m in data.missing_reports:
-        row += 1
-        sheets.text_cell(ws, row, 1, m["district_code"])
-        sheets.text_cell(ws, row, 2, m["district_name"])
-        sheets.text_cell(ws, row, 3, f"{vocab.month_name(int(m['month']))} {int(m['year'])}")
-    if not data.missing_reports:
-        row += 1
-        sheets.text_cell(ws, row, 1, "Semua laporan bulanan periode ini sudah masuk.")
-    else:
-        sheets.border_range(ws, first, row, 1, 3)
+ISSUE_COLUMNS = (
+    ("Kode", 6),
+    ("Kabupaten/Kota", 18),
+    ("Berkas", 24),
+    ("Lembar", 11),
+    ("Baris", 6),
+    ("Kolom", 16),
+    ("Isian", 18),
+    ("Masalah", 50),
+)
 
-    row += 2
-    sheets.text_cell(ws, row, 1, "Catatan per baris pada laporan yang dihitung").font = sheets.SUBTITLE_FONT
-    row += 1
-    header = row
-    sheets.header_row(
-        ws, row, ["Kode", "Kabupaten/Kota", "Berkas", "Lembar", "Baris", "Kolom", "Isian", "Masalah"]
+
+def row_height(texts: list[tuple[str | None, float]], line_height: float = 12.75) -> float:
+    """Height that shows wrapped text whole: the most lines any cell needs at its width
+    (about 1.1 characters of Calibri 11 per width unit), so a row never overprints the next."""
+    lines = 1
+    for text, width in texts:
+        if not text:
+            continue
+        per_line = max(1.0, (width - 1) * 1.1)
+        needed = sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+        lines = max(lines, needed)
+    return lines * line_height + 2
+
+
+def _issues_sheet(ws: Worksheet, data: LeadershipData) -> None:
+    width = len(ISSUE_COLUMNS)
+    sheets.set_widths(ws, [w for _h, w in ISSUE_COLUMNS])
+    top = _title_block(
+        ws,
+        data,
+        "Catatan Data",
+        f"Baris mana pada laporan yang dihitung bermasalah? ({len(data.issues)} catatan)",
+        width,
     )
+    _header(ws, top, [h for h, _w in ISSUE_COLUMNS])
+    row = top
     for issue in data.issues:
         row += 1
-        sheets.text_cell(ws, row, 1, issue["district_code"])
-        sheets.text_cell(ws, row, 2, issue["district_name"])
-        sheets.text_cell(ws, row, 3, issue["file_name"])
-        sheets.text_cell(ws, row, 4, issue["sheet"])
-        sheets.number_cell(ws, row, 5, issue["excel_row"])
-        sheets.text_cell(ws, row, 6, issue["column_name"])
-        sheets.text_cell(ws, row, 7, issue["value"])
-        sheets.text_cell(ws, row, 8, issue["problem"])
-        for column in range(1, 9):
-            ws.cell(row=row, column=column).alignment = sheets.WRAP_TOP
+        values = [
+            issue["district_code"],
+            issue["district_name"],
+            issue["file_name"],
+            issue["sheet"],
+            issue["excel_row"],
+            issue["column_name"],
+            issue["value"],
+            issue["problem"],
+        ]
+        for column, value in enumerate(values, start=1):
+            cell = (
+                sheets.number_cell(ws, row, column, value)
+                if column == 5
+                else sheets.text_cell(ws, row, column, value)
+            )
+            cell.alignment = sheets.WRAP_TOP
+        ws.row_dimensions[row].height = row_height(
+            [
+                (None if i == 4 else v, w)
+                for i, (v, (_h, w)) in enumerate(zip(values, ISSUE_COLUMNS, strict=True))
+            ]
+        )
     if data.issues:
-        sheets.border_range(ws, header + 1, row, 1, 8)
-        ws.auto_filter.ref = sheets.table_ref(header, row, 1, 8)
+        sheets.border_range(ws, top, row, 1, width)
+        ws.auto_filter.ref = sheets.table_ref(top, row, 1, width)
     else:
         row += 1
-        sheets.text_cell(ws, row, 1, "Tidak ada catatan per baris.")
-    sheets.page_setup(ws)
+        sheets.text_cell(ws, row, 1, "Tidak ada catatan per baris pada laporan yang dihitung.")
+    ws.freeze_panes = ws.cell(row=top + 1, column=1)
+    _print_setup(ws, data, f"{top}:{top}")
+
+
+# --- Metode --------------------------------------------------------------------------------------
+
+
+def _method_sheet(ws: Worksheet, data: LeadershipData) -> None:
+    sheets.set_widths(ws, [30, 100])
+    top = _title_block(ws, data, "Metode", "Dari mana setiap angka berasal?", 2)
+    w = ScoreWeights(*data.weights) if data.weights else ScoreWeights()
+    deadline = sheets.local_time_text(data.deadline) if data.deadline else "-"
+    entries: list[tuple[str, str]] = [
+        (
+            "Status laporan",
+            "DRAF: belum disetujui, tidak dikirim. SEMENTARA: periode belum selesai, tidak dikirim dan "
+            "tidak dimintakan persetujuan. FINAL: disetujui pimpinan (nama dan waktu tercantum), lalu dikirim.",
+        ),
+        (
+            "Periode",
+            f"{data.period.label_id} ({data.period.period_id}), {len(data.weeks)} minggu ISO (Senin–Minggu) "
+            "yang hari Kamisnya jatuh dalam periode.",
+        ),
+        (
+            "Batas waktu laporan",
+            f"Laporan bulan M paling lambat akhir hari ke-{data.deadline.day if data.deadline else 5} "
+            f"bulan M+1 (waktu provinsi); bulan terakhir periode ini: {deadline}.",
+        ),
+        (
+            "Laporan yang dihitung",
+            "Per kab/kota dan bulan hanya berkas terakhir yang diterima (perbaikan menggantikan yang "
+            "lama); ketepatan waktu dari berkas pertama. Pleno/kegiatan yang sama dalam beberapa berkas dihitung sekali.",
+        ),
+        (
+            "Skor",
+            f"100 × ({w.reporting:g} × tingkat pelaporan + {w.on_time:g} × ketepatan waktu + {w.pleno:g} × kepatuhan "
+            f"pleno + {w.completeness:g} × isian lengkap + {w.documented:g} × kegiatan berbukti dukung); nilai kosong = 0.",
+        ),
+        (
+            "Status kab/kota",
+            f"TIDAK MELAPOR bila tidak ada laporan diterima; selain itu BAIK bila skor ≥ {BAIK_MIN:g}, "
+            f"CUKUP bila {CUKUP_MIN:g} ≤ skor < {BAIK_MIN:g}, KURANG bila skor < {CUKUP_MIN:g}.",
+        ),
+        ("Peringkat", "1 = skor tertinggi di provinsi; skor sama berbagi peringkat terendah."),
+        ("Perubahan skor", "Skor periode ini dikurangi skor periode sebelumnya; – bila belum ada."),
+        ("Tingkat pelaporan", "Bulan yang laporannya diterima ÷ bulan dalam periode (2)."),
+        ("Ketepatan waktu", "Bulan yang berkas pertamanya diterima sebelum batas waktu ÷ 2."),
+        (
+            "Kepatuhan pleno",
+            "Minggu dengan sedikitnya satu pleno Rutin yang kuorum ÷ jumlah minggu periode. Kuorum: "
+            "2 × jumlah hadir > jumlah anggota.",
+        ),
+        ("Jumlah pleno", "Pleno (Rutin dan Khusus) yang tanggalnya dalam periode."),
+        (
+            "Pleno kuorum / ber-notulen",
+            "Pleno kuorum ÷ jumlah pleno; pleno dengan Notulen terisi (bukan kosong, -, Tidak) "
+            "÷ jumlah pleno; kosong bila tidak ada pleno.",
+        ),
+        ("Kegiatan pencegahan / peserta", "Kegiatan bertanggal dalam periode; jumlah Peserta yang terbaca."),
+        (
+            "Kegiatan berbukti dukung",
+            "Kegiatan dengan Bukti Dukung terisi ÷ jumlah kegiatan; kosong bila tidak ada kegiatan.",
+        ),
+        ("Ragam jenis", "Jumlah Jenis Kegiatan berbeda yang dikenali."),
+        (
+            "Bentuk pencegahan",
+            "Setiap Jenis Kegiatan masuk satu Bentuk Form Pencegahan Bawaslu RI: "
+            + "; ".join(
+                f"{j} → {f}" for j, f in sorted(data.forms.items(), key=lambda x: (FORMS.index(x[1]), x[0]))
+            )
+            + ".",
+        ),
+        (
+            "Capaian kelembagaan",
+            "Rata-rata Capaian (%) program; tiap program (Aspek + Program) diambil dari bulan "
+            "terakhir periode yang melaporkannya. Tidak masuk skor.",
+        ),
+        (
+            "Isian lengkap",
+            "Sel wajib yang terisi dan sah ÷ seluruh sel wajib (pleno 7, pencegahan 8, kelembagaan 6 per "
+            "baris); 'Tidak' adalah jawaban sah, kosong dan '-' tidak.",
+        ),
+        ("Catatan data", "Masalah per baris pada berkas yang dihitung (lembar Catatan Data)."),
+        (
+            "Angka provinsi",
+            "Jumlah/rasio atas seluruh kab/kota (bukan rata-rata persentase), kecuali rata-rata skor.",
+        ),
+        (
+            "Sumber data",
+            "Berkas laporan bulanan kab/kota di drive bersama (arsip), gudang data rekap "
+            "(mart_district_period, mart_province_period); setiap angka dapat ditelusuri ke berkas dan baris Excel.",
+        ),
+        (
+            "Dibuat",
+            f"{sheets.local_time_text(data.generated_at)} oleh rekap (Airflow: konsolidasi dua bulanan).",
+        ),
+    ]
+    _header(ws, top, ["Istilah", "Definisi"])
+    row = top
+    for term, definition in entries:
+        row += 1
+        sheets.text_cell(ws, row, 1, term).font = sheets.BOLD
+        cell = sheets.text_cell(ws, row, 2, definition)
+        cell.alignment = sheets.WRAP_TOP
+        ws.cell(row=row, column=1).alignment = sheets.WRAP_TOP
+        ws.row_dimensions[row].height = row_height([(term, 30), (definition, 100)])
+    sheets.border_range(ws, top, row, 1, 2)
+    _print_setup(ws, data, f"{top}:{top}")

@@ -23,12 +23,8 @@ from rekap.warehouse import read_sql, split_statements, sync_registry
 
 STATUS_BAIK, STATUS_CUKUP, STATUS_KURANG, STATUS_NONE = "BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR"
 # The status thresholds of metrics.md. sql/mart_district_period.sql decides with them (bound as
-# :baik_min and :cukup_min); the workbook's legend prints them.
+# :baik_min and :cukup_min); the leadership workbook's legends, colours and Metode print them.
 BAIK_MIN, CUKUP_MIN = 85, 70
-
-
-def status_legend() -> str:
-    return f"BAIK: skor ≥ {BAIK_MIN} · CUKUP: {CUKUP_MIN}–<{BAIK_MIN} · KURANG: < {CUKUP_MIN}"
 
 
 @dataclass(frozen=True)

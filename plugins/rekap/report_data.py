@@ -1,20 +1,26 @@
 """Everything the leadership workbook shows, read from the warehouse in one place.
 
 The workbook writer (rekap.leadership_workbook) only lays this out; every number comes
-from a mart or from the counted-records tables built by the SQL in ``sql/``.
+from a mart or from the counted-records tables built by the SQL in ``sql/``. What needs the
+chair (``attention``) is decided here once, for the workbook and the approval request alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from rekap.metrics import read_district_mart, read_province_mart
+from rekap import vocab
+from rekap.metrics import STATUS_KURANG, STATUS_NONE, read_district_mart, read_province_mart
 from rekap.periods import Period, week_monday, weeks_of_period
-from rekap.warehouse import as_date, read_sql, split_statements
+from rekap.prevention_forms import form_of
+from rekap.warehouse import as_date, as_datetime, read_sql, split_statements
+
+# Kelengkapan Laporan: the state of one district's report for one month.
+ON_TIME, LATE, MISSING, REJECTED = "TEPAT WAKTU", "TERLAMBAT", "BELUM MASUK", "DITOLAK"
 
 
 @dataclass
@@ -26,20 +32,115 @@ class LeadershipData:
     province: dict[str, Any]  # the mart_province_period row
     districts: list[dict[str, Any]]  # mart_district_period rows, sorted by rank
     weeks: list[tuple[int, int, date]]  # (iso_year, iso_week, monday) of the period
-    pleno_weeks: dict[str, set[tuple[int, int]]] = field(
-        default_factory=dict
-    )  # district -> weeks with quorate Rutin
-    prevention_by_type: dict[str, dict[str, int]] = field(default_factory=dict)  # district -> Jenis -> count
-    kelembagaan_by_aspect: dict[str, dict[str, float | None]] = field(
-        default_factory=dict
-    )  # district -> Aspek -> %
-    missing_reports: list[dict[str, Any]] = field(
-        default_factory=list
-    )  # district_code, district_name, year, month
-    issues: list[dict[str, Any]] = field(
-        default_factory=list
-    )  # district_code, district_name, file_name, sheet,
-    # excel_row, column_name, value, problem
+    state: str = "DRAF"  # DRAF | SEMENTARA | FINAL (rekap.approval)
+    approval: Any = None  # rekap.approval.Approval on the FINAL version
+    deadline: datetime | None = None  # deadline of the period's last month
+    weights: tuple[float, ...] = ()  # score weights in force (rekap.metrics.ScoreWeights order)
+    previous_province: dict[str, Any] | None = None  # the previous period's mart row, if any
+    pleno_weeks: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # district -> weeks held
+    # district -> Jenis Kegiatan -> {"activities", "participants", "documented"}
+    prevention: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    forms: dict[str, str] = field(default_factory=dict)  # Jenis Kegiatan -> Bentuk
+    kelembagaan_by_aspect: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    # district x month: district_code, district_name, year, month, state, received_at, days_late
+    reporting: list[dict[str, Any]] = field(default_factory=list)
+    # district_code, district_name, file_name, sheet, excel_row, column_name, value, problem
+    issues: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def missing_reports(self) -> list[dict[str, Any]]:
+        return [r for r in self.reporting if r["state"] in (MISSING, REJECTED)]
+
+    def month_reported(self, district_code: str, year: int, month: int) -> bool:
+        return any(
+            r["state"] in (ON_TIME, LATE)
+            for r in self.reporting
+            if (r["district_code"], r["year"], r["month"]) == (district_code, year, month)
+        )
+
+    def prevention_by_form(self, district_code: str) -> dict[str, dict[str, int]]:
+        by_form: dict[str, dict[str, int]] = {}
+        for jenis, figures in self.prevention.get(district_code, {}).items():
+            target = by_form.setdefault(
+                form_of(self.forms, jenis), {"activities": 0, "participants": 0, "documented": 0}
+            )
+            for key in target:
+                target[key] += figures[key]
+        return by_form
+
+
+def week_month(iso_year: int, iso_week: int) -> tuple[int, int]:
+    """The month a week belongs to: the month of its Thursday (as the period owns it)."""
+    thursday = week_monday(iso_year, iso_week) + timedelta(days=3)
+    return thursday.year, thursday.month
+
+
+def days_late(received_at: datetime, deadline_at: datetime, zone: Any) -> int:
+    """Whole days after the deadline's local day (a report one minute late is 1 day late)."""
+    days = (received_at.astimezone(zone).date() - deadline_at.astimezone(zone).date()).days
+    return max(days, 1)
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    district_code: str
+    district_name: str
+    topic: str  # short category: KURANG, TIDAK MELAPOR, BELUM MASUK, DITOLAK, TERLAMBAT, PLENO
+    detail: str
+
+
+def attention(data: LeadershipData) -> list[AttentionItem]:
+    """Perlu Perhatian: every KURANG and TIDAK MELAPOR district, every report missing, rejected
+    and not replaced, or late, and every district with weeks without a quorate Rutin pleno;
+    the gravest first (``ATTENTION_ORDER``), districts in rank order within each."""
+    items: list[AttentionItem] = []
+    by_district: dict[str, list[dict[str, Any]]] = {}
+    for r in data.reporting:
+        by_district.setdefault(r["district_code"], []).append(r)
+    for d in data.districts:
+        code, name = d["district_code"], d["district_name"]
+        status = d.get("status")
+        if status == STATUS_NONE:
+            items.append(
+                AttentionItem(code, name, STATUS_NONE, "Tidak ada laporan yang diterima periode ini.")
+            )
+        elif status == STATUS_KURANG:
+            items.append(
+                AttentionItem(code, name, STATUS_KURANG, f"Skor {_decimal(d.get('score'))} (< CUKUP).")
+            )
+        for r in by_district.get(code, []):
+            month = f"{vocab.month_name(r['month'])} {r['year']}"
+            if r["state"] == MISSING:
+                items.append(AttentionItem(code, name, MISSING, f"Laporan {month} belum masuk."))
+            elif r["state"] == REJECTED:
+                items.append(
+                    AttentionItem(code, name, REJECTED, f"Laporan {month} ditolak dan belum diganti.")
+                )
+            elif r["state"] == LATE:
+                items.append(
+                    AttentionItem(
+                        code,
+                        name,
+                        LATE,
+                        f"Laporan {month} terlambat {r['days_late']} hari"
+                        f" (diterima {r['received_at']:%d/%m/%Y}).",
+                    )
+                )
+        weeks, held = d.get("weeks_in_period") or 0, d.get("weeks_with_pleno") or 0
+        if status != STATUS_NONE and held < weeks:
+            items.append(
+                AttentionItem(
+                    code, name, "PLENO", f"{weeks - held} dari {weeks} minggu tanpa pleno rutin yang kuorum."
+                )
+            )
+    return sorted(items, key=lambda i: ATTENTION_ORDER.index(i.topic))  # stable: rank order kept
+
+
+ATTENTION_ORDER = (STATUS_NONE, STATUS_KURANG, MISSING, REJECTED, LATE, "PLENO")
+
+
+def _decimal(value: Any) -> str:
+    return "-" if value is None else f"{float(value):.1f}".replace(".", ",")
 
 
 def _query(conn: Connection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -48,8 +149,34 @@ def _query(conn: Connection, name: str, params: dict[str, Any]) -> list[dict[str
     return [dict(r) for r in conn.execute(text(statement), used).mappings()]
 
 
+def reporting_state(row: dict[str, Any], zone: Any) -> dict[str, Any]:
+    """One Kelengkapan Laporan cell from its query row."""
+    received, deadline = as_datetime(row["received_at"]), as_datetime(row["deadline_at"])
+    if received is None:
+        state = REJECTED if row["rejected"] else MISSING
+        late = None
+    elif row["received_on_time"]:
+        state, late = ON_TIME, None
+    else:
+        state, late = LATE, days_late(received, deadline, zone) if deadline else None
+    return {
+        "district_code": row["district_code"],
+        "district_name": row["district_name"],
+        "year": int(row["year"]),
+        "month": int(row["month"]),
+        "state": state,
+        "received_at": received,
+        "days_late": late,
+    }
+
+
 def load_leadership_data(
-    conn: Connection, province_code: str, province_name: str, period: Period, generated_at: datetime
+    conn: Connection,
+    province_code: str,
+    province_name: str,
+    period: Period,
+    generated_at: datetime,
+    forms: dict[str, str] | None = None,
 ) -> LeadershipData:
     params = {"province_code": province_code, "period_id": period.period_id}
     weeks = [(y, w, week_monday(y, w)) for y, w in weeks_of_period(period)]
@@ -61,17 +188,27 @@ def load_leadership_data(
         province=read_province_mart(conn, province_code, period.period_id) or {},
         districts=read_district_mart(conn, province_code, period.period_id),
         weeks=weeks,
+        previous_province=read_province_mart(conn, province_code, period.previous.period_id),
+        forms=dict(forms or {}),
     )
     for row in _query(conn, "report_pleno_weeks.sql", params):
         data.pleno_weeks.setdefault(row["district_code"], set()).add((row["iso_year"], row["iso_week"]))
     for row in _query(conn, "report_prevention_types.sql", params):
-        data.prevention_by_type.setdefault(row["district_code"], {})[row["activity_type"]] = row["activities"]
+        data.prevention.setdefault(row["district_code"], {})[row["activity_type"]] = {
+            "activities": int(row["activities"]),
+            "participants": int(row["participants"] or 0),
+            "documented": int(row["documented"] or 0),
+        }
     for row in _query(conn, "report_kelembagaan_aspects.sql", params):
         value = row["progress"]
         data.kelembagaan_by_aspect.setdefault(row["district_code"], {})[row["aspect"]] = (
             float(value) if value is not None else None
         )
-    data.missing_reports = _query(conn, "report_missing_reports.sql", params)
+    zone = generated_at.tzinfo
+    data.reporting = [reporting_state(r, zone) for r in _query(conn, "report_reporting_status.sql", params)]
+    for r in data.reporting:
+        if r["received_at"] is not None:
+            r["received_at"] = r["received_at"].astimezone(zone)
     data.issues = _query(conn, "report_row_issues.sql", params)
     for row in data.issues:
         row["excel_row"] = int(row["excel_row"])

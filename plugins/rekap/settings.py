@@ -32,6 +32,9 @@ NAMES = (
     "REKAP_OPERATOR_EMAILS",
     "REKAP_SMTP_CONN_ID",
     "REKAP_SCORE_WEIGHTS",
+    "REKAP_APPROVERS",
+    "REKAP_APPROVAL_TIMEOUT_HOURS",
+    "REKAP_PREVENTION_FORMS",
 )
 # Read when Airflow parses the DAG files: environment only (Variables need the API server).
 PARSE_TIME_NAMES = (
@@ -76,6 +79,11 @@ class Settings:
     smtp_conn_id: str = "smtp_default"
     score_weights: tuple[float, ...] = DEFAULT_SCORE_WEIGHTS
     province_set: bool = False  # REKAP_PROVINCE given explicitly (not the default)
+    # Airflow user names who may approve the laporan komprehensif (Required Actions); empty
+    # means any user allowed to act on the DAG.
+    approvers: tuple[str, ...] = ()
+    approval_timeout_hours: float = 72.0
+    prevention_forms_path: Path | None = None  # Jenis Kegiatan -> Bentuk CSV; None: the shipped one
     _registry: list = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -103,6 +111,11 @@ class Settings:
             smtp_conn_id=get("REKAP_SMTP_CONN_ID", "smtp_default"),
             score_weights=parse_score_weights(get("REKAP_SCORE_WEIGHTS")),
             province_set=bool(get("REKAP_PROVINCE")),
+            approvers=_approvers(get("REKAP_APPROVERS")),
+            approval_timeout_hours=_approval_timeout_hours(get("REKAP_APPROVAL_TIMEOUT_HOURS")),
+            prevention_forms_path=Path(get("REKAP_PREVENTION_FORMS"))
+            if get("REKAP_PREVENTION_FORMS")
+            else None,
         )
 
     @classmethod
@@ -140,6 +153,14 @@ class Settings:
         now = now or datetime.now(tz=self.timezone)
         return now.astimezone(self.timezone).date()
 
+    def prevention_forms(self) -> dict[str, str]:
+        from rekap.prevention_forms import PreventionFormsError, load_prevention_forms
+
+        try:
+            return load_prevention_forms(self.prevention_forms_path)
+        except PreventionFormsError as exc:
+            raise SettingsError(f"REKAP_PREVENTION_FORMS: {exc}") from exc
+
     def limits(self):
         from rekap.workbook import Limits
 
@@ -168,6 +189,8 @@ class ParseTimeSettings:
     ingest_schedule: str = DEFAULT_INGEST_SCHEDULE
     task_retries: int = 2
     consolidation_deadline_hours: float = 2.0
+    approvers: tuple[str, ...] = ()  # Airflow user names asked to approve (Required Actions)
+    approval_timeout_hours: float = 72.0
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> ParseTimeSettings:
@@ -182,7 +205,18 @@ class ParseTimeSettings:
             consolidation_deadline_hours=_number(
                 "REKAP_CONSOLIDATION_DEADLINE_HOURS", get("REKAP_CONSOLIDATION_DEADLINE_HOURS", "2"), 0, 168
             ),
+            approvers=_approvers(get("REKAP_APPROVERS")),
+            approval_timeout_hours=_approval_timeout_hours(get("REKAP_APPROVAL_TIMEOUT_HOURS")),
         )
+
+
+def _approvers(value: str) -> tuple[str, ...]:
+    """Airflow user names, comma- or semicolon-separated."""
+    return tuple(n.strip() for n in value.replace(";", ",").split(",") if n.strip())
+
+
+def _approval_timeout_hours(value: str) -> float:
+    return _number("REKAP_APPROVAL_TIMEOUT_HOURS", value or "72", 0.001, 24 * 60)
 
 
 def parse_time_settings() -> ParseTimeSettings:

@@ -95,7 +95,9 @@ def date_cell(ws: Worksheet, row: int, column: int, value: date | datetime | Non
     return cell
 
 
-def header_row(ws: Worksheet, row: int, headers: Sequence[str], first_column: int = 1) -> None:
+def header_row(
+    ws: Worksheet, row: int, headers: Sequence[str], first_column: int = 1, widen: bool = True
+) -> None:
     """Bold white on dark blue, wrapped, centred: readable when printed. A column is widened
     when its longest header word would otherwise be broken mid-word (``Pencegaha/n``); call
     after ``set_widths``."""
@@ -106,6 +108,8 @@ def header_row(ws: Worksheet, row: int, headers: Sequence[str], first_column: in
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         cell.border = BORDER
+        if not widen:  # the caller sized the columns for its headers
+            continue
         longest = max((len(word) for word in str(title).split()), default=0)
         dimension = ws.column_dimensions[get_column_letter(column)]
         # Bold text is wider than the width unit (one "0"): ~1.2 units a letter plus padding.

@@ -1,0 +1,192 @@
+"""Approval before leadership receives a report (domain.md): the period gate, the states of
+the laporan komprehensif, and its audit trail in the warehouse (``report_approvals``).
+
+Every consolidation of a period whose deadline has passed writes a draft (``DRAF``) that is a
+new numbered version of that period; only a recorded approval of the *latest* version lets it
+be written ``FINAL`` and sent. A period still open yields ``SEMENTARA`` (never sent, no
+approval asked). The DAG's Required Action and ``rekap approve`` record decisions the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, text
+
+from rekap.periods import Period, report_deadline
+from rekap.registry import Registry
+from rekap.warehouse import as_datetime, transaction
+
+DRAF, SEMENTARA, FINAL = "DRAF", "SEMENTARA", "FINAL"
+APPROVED, REJECTED, EXPIRED = "approved", "rejected", "expired"
+DECISION_LABELS = {APPROVED: "DISETUJUI", REJECTED: "DITOLAK", EXPIRED: "KEDALUWARSA", None: "MENUNGGU"}
+
+
+class PeriodRefused(ValueError):
+    """A period that cannot be consolidated at all; the message is one line."""
+
+
+class ApprovalError(ValueError):
+    """A decision or a delivery the audit trail does not allow; the message is one line."""
+
+
+def period_deadline(period: Period, deadline_day: int, zone: ZoneInfo) -> datetime:
+    """The deadline of the period's last month: after it the period is complete."""
+    year, month = period.months[1]
+    return report_deadline(year, month, deadline_day, zone)
+
+
+def earliest_month(registry: Registry) -> tuple[int, int]:
+    return min(d.first_month for d in registry.districts)
+
+
+def check_period(period: Period, registry: Registry, today: date) -> None:
+    """Refuse a period that has not started or that ends before any district reports."""
+    first_year, first_month = earliest_month(registry)
+    if period.start > today:
+        raise PeriodRefused(
+            f"periode {period.period_id} ({period.label_id}) belum dimulai (hari ini {today:%d/%m/%Y}):"
+            " tidak ada yang dikonsolidasi; periksa parameter period"
+        )
+    if period.months[1] < (first_year, first_month):
+        raise PeriodRefused(
+            f"periode {period.period_id} ({period.label_id}) sebelum bulan pelaporan pertama registry"
+            f" ({first_month:02d}/{first_year}): tidak ada yang dikonsolidasi; periksa parameter period"
+        )
+
+
+def report_state(period: Period, deadline_day: int, zone: ZoneInfo, now: datetime) -> str:
+    """``SEMENTARA`` until the deadline of the period's last month has passed, then ``DRAF``."""
+    return SEMENTARA if now <= period_deadline(period, deadline_day, zone) else DRAF
+
+
+# --- the audit trail -------------------------------------------------------------------------
+
+
+def record_draft(
+    conn: Connection, province_code: str, period_id: str, draft_path: str, drafted_at: datetime, run_id: str
+) -> int:
+    """A new draft version of the period, waiting for a decision (in the caller's transaction)."""
+    latest = conn.execute(
+        text("SELECT MAX(version) FROM report_approvals WHERE province_code=:c AND period_id=:p"),
+        {"c": province_code, "p": period_id},
+    ).scalar()
+    version = int(latest or 0) + 1
+    conn.execute(
+        text(
+            "INSERT INTO report_approvals (province_code, period_id, version, draft_path, drafted_at, run_id)"
+            " VALUES (:c, :p, :v, :d, :t, :r)"
+        ),
+        {"c": province_code, "p": period_id, "v": version, "d": draft_path, "t": drafted_at, "r": run_id},
+    )
+    return version
+
+
+def versions(conn: Connection, province_code: str, period_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        text("SELECT * FROM report_approvals WHERE province_code=:c AND period_id=:p ORDER BY version"),
+        {"c": province_code, "p": period_id},
+    ).mappings()
+    result = []
+    for row in rows:
+        row = dict(row)
+        for key in ("drafted_at", "decided_at", "delivered_at"):
+            row[key] = as_datetime(row[key])
+        result.append(row)
+    return result
+
+
+def latest_version(conn: Connection, province_code: str, period_id: str) -> dict[str, Any] | None:
+    rows = versions(conn, province_code, period_id)
+    return rows[-1] if rows else None
+
+
+def record_decision(
+    url: str,
+    province_code: str,
+    period_id: str,
+    version: int | None,
+    decision: str,
+    decided_by: str | None,
+    decided_at: datetime,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Record a decision on a draft (``version`` None: the latest). Only the latest draft can be
+    decided, once: a newer consolidation makes an older draft obsolete."""
+    if decision not in (APPROVED, REJECTED, EXPIRED):
+        raise ApprovalError(f"unknown decision {decision!r}")
+    if decision == REJECTED and not (reason or "").strip():
+        raise ApprovalError("a rejection needs a reason (alasan) so the operators know what to fix")
+    with transaction(url) as conn:
+        latest = latest_version(conn, province_code, period_id)
+        if latest is None:
+            raise ApprovalError(
+                f"periode {period_id} has no draft to decide on: run the consolidation first"
+                f" (rekap consolidate --period {period_id})"
+            )
+        if version is not None and version != latest["version"]:
+            raise ApprovalError(
+                f"draft v{version} of {period_id} is obsolete: the latest draft is v{latest['version']}"
+                f" ({latest['draft_path']})"
+            )
+        if latest["decision"] is not None:
+            raise ApprovalError(
+                f"draft v{latest['version']} of {period_id} was already decided: {latest['decision']}"
+                f" by {latest['decided_by'] or '-'}"
+            )
+        conn.execute(
+            text(
+                "UPDATE report_approvals SET decision=:d, decided_by=:b, decided_at=:t, reason=:r"
+                " WHERE province_code=:c AND period_id=:p AND version=:v"
+            ),
+            {
+                "d": decision,
+                "b": decided_by,
+                "t": decided_at,
+                "r": (reason or "").strip() or None,
+                "c": province_code,
+                "p": period_id,
+                "v": latest["version"],
+            },
+        )
+        return latest_version(conn, province_code, period_id) or {}
+
+
+def approved_draft(conn: Connection, province_code: str, period_id: str) -> dict[str, Any]:
+    """The latest draft when it is approved; otherwise one line saying what is missing."""
+    latest = latest_version(conn, province_code, period_id)
+    if latest is None:
+        raise ApprovalError(
+            f"periode {period_id} has no draft: run rekap consolidate --period {period_id} first"
+        )
+    if latest["decision"] != APPROVED:
+        state = DECISION_LABELS.get(latest["decision"], latest["decision"])
+        raise ApprovalError(
+            f"draft v{latest['version']} of {period_id} is {state}, not approved: nothing sent"
+            f" (approve it first: rekap approve --period {period_id} --by NAME)"
+        )
+    return latest
+
+
+def mark_delivered(
+    conn: Connection, province_code: str, period_id: str, version: int, final_path: str, at: datetime
+) -> None:
+    conn.execute(
+        text(
+            "UPDATE report_approvals SET final_path=:f, delivered_at=:t"
+            " WHERE province_code=:c AND period_id=:p AND version=:v"
+        ),
+        {"f": final_path, "t": at, "c": province_code, "p": period_id, "v": version},
+    )
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What the FINAL workbook stamps: who approved which version, and when."""
+
+    version: int
+    approved_by: str
+    approved_at: datetime  # aware

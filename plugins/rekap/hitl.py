@@ -1,0 +1,96 @@
+"""The approval of a laporan komprehensif as an Airflow Required Action (human-in-the-loop).
+
+``ReportApprovalOperator`` asks the approvers (``REKAP_APPROVERS``) to approve or reject one
+draft; whatever happens it records the decision in the warehouse (rekap.approval) and returns
+it, so the ``deliver`` task knows whether to write FINAL and send. A rejection or no decision
+within ``REKAP_APPROVAL_TIMEOUT_HOURS`` sends nothing to leadership and e-mails the operators.
+Imported by the DAG file at parse time: nothing heavy at module level.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow.providers.standard.operators.hitl import HITLOperator
+
+APPROVE, REJECT = "Setujui", "Tolak"
+
+
+class ReportApprovalOperator(HITLOperator):
+    """Approve (Setujui) or reject (Tolak) one draft; the form asks a reason for a rejection."""
+
+    template_fields = ("subject", "body", "draft")
+
+    def __init__(self, *, draft: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        from airflow.sdk import Param
+
+        kwargs.setdefault("subject", "Persetujuan Laporan Komprehensif")
+        # The form has one field; a mapped task is re-built with params (the DAG's too): not a form.
+        kwargs.pop("params", None)
+        params = {}
+        params["alasan"] = Param(
+            "",
+            type=["null", "string"],
+            title="Alasan (wajib bila menolak)",
+            description="Apa yang harus diperbaiki sebelum laporan dapat disetujui.",
+        )
+        super().__init__(options=[APPROVE, REJECT], multiple=False, params=params, **kwargs)
+        self.draft = draft or {}
+
+    def execute(self, context: Any) -> Any:
+        if not self.draft.get("version"):
+            # Nothing to approve (an open period's SEMENTARA report is never sent).
+            from airflow.exceptions import AirflowSkipException
+
+            raise AirflowSkipException("no draft to approve")
+        return super().execute(context)
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+        from rekap.approval import APPROVED, EXPIRED, REJECTED, ApprovalError, record_decision
+        from rekap.dag_support import settings
+        from rekap.delivery import decision_email, notify_operators
+
+        s = settings()
+        draft = self.draft
+        if "error" in event:
+            decision, by, at, reason = EXPIRED, None, datetime.now(UTC), event.get("error")
+        else:
+            chosen = event["chosen_options"][0]
+            who = event.get("responded_by_user") or {}
+            by = who.get("name") or who.get("id") or "?"
+            at = event.get("responded_at") or datetime.now(UTC)
+            if isinstance(at, str):
+                at = datetime.fromisoformat(at)
+            reason = ((event.get("params_input") or {}).get("alasan") or "").strip() or None
+            decision = APPROVED if chosen == APPROVE else REJECTED
+            if decision == REJECTED and not reason:
+                reason = "(ditolak tanpa alasan)"
+        try:
+            row = record_decision(
+                s.warehouse_url,
+                s.province_code,
+                draft["period_id"],
+                draft["version"],
+                decision,
+                by,
+                at,
+                reason,
+            )
+        except ApprovalError as exc:  # e.g. a newer draft exists: this decision is moot
+            self.log.warning("%s", exc)
+            return {**draft, "decision": "obsolete", "decided_by": by, "reason": str(exc)}
+        self.log.info("draft v%s of %s: %s by %s", draft["version"], draft["period_id"], decision, by)
+        if decision != APPROVED:
+            subject, body = decision_email(draft["period_id"], row, draft.get("report_path", "?"))
+            try:
+                notify_operators(s, subject, body)
+            except Exception:  # the decision is recorded; a mail server problem must not undo it
+                self.log.exception("could not e-mail the operators")
+        return {
+            **draft,
+            "decision": decision,
+            "decided_by": by,
+            "decided_at": at.isoformat(),
+            "reason": reason,
+        }

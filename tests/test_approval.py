@@ -1,0 +1,141 @@
+"""The approval rules and the operators' CLI path (`rekap approve`, `rekap consolidate
+--deliver`), on SQLite and PostgreSQL, with a real SMTP server."""
+
+from __future__ import annotations
+
+import socket
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from openpyxl import load_workbook
+from rekap.approval import DRAF, SEMENTARA, PeriodRefused, check_period, report_state
+from rekap.cli import main
+from rekap.intake import ingest
+from rekap.periods import Period, parse_period
+from rekap.registry import load_registry
+from rekap.settings import Settings
+from rekap.warehouse import engine_for
+from sqlalchemy import text
+from test_delivery import Inbox
+from workbooks import drop_two_months, set_up_drive
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def test_period_gate(banten):
+    today = date(2026, 11, 26)
+    check_period(parse_period("2026-B6"), banten, today)  # open, but started: SEMENTARA
+    with pytest.raises(PeriodRefused, match=r"periode 2031-B3 .* belum dimulai") as exc:
+        check_period(parse_period("2031-B3"), banten, today)
+    assert "\n" not in str(exc.value)
+    with pytest.raises(PeriodRefused, match="sebelum bulan pelaporan pertama registry"):
+        check_period(Period(2017, 6), banten, today)
+    assert (
+        report_state(parse_period("2026-B1"), 5, WIB, datetime(2026, 3, 5, 23, 59, tzinfo=WIB)) == SEMENTARA
+    )
+    assert report_state(parse_period("2026-B1"), 5, WIB, datetime(2026, 3, 6, 0, 0, tzinfo=WIB)) == DRAF
+
+
+def test_registry_earliest_month_comes_from_active_from(tmp_path):
+    registry = tmp_path / "districts.csv"
+    registry.write_text(
+        "province_code,province_name,timezone,district_code,district_name,kind,active_from\n"
+        "36,Banten,Asia/Jakarta,3601,Kabupaten Pandeglang,kabupaten,2024-03\n"
+    )
+    reg = load_registry(registry)
+    with pytest.raises(PeriodRefused):
+        check_period(Period(2024, 1), reg, date(2026, 11, 26))
+    check_period(Period(2024, 2), reg, date(2026, 11, 26))
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_DEFAULT",
+        f"smtp://127.0.0.1:{port}?disable_ssl=true&disable_tls=true&from_email=rekap%40bawaslu.local",
+    )
+    yield inbox
+    controller.stop()
+
+
+def test_cli_needs_an_approval_record_before_anything_is_sent(
+    tmp_path, monkeypatch, capsys, smtp, warehouse_url
+):
+    root = set_up_drive(tmp_path / "drive")
+    drop_two_months(root, "3603", 3)
+    env = {
+        "REKAP_SHARED_ROOT": str(root),
+        "REKAP_WAREHOUSE_URL": warehouse_url,
+        "REKAP_PROVINCE": "36",
+        "REKAP_STABLE_SECONDS": "0",
+        "REKAP_RECEIVED_AT_SOURCE": "mtime",
+        "REKAP_REPORT_EMAILS": "ketua@bawaslu.local",
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    ingest(Settings.from_env())
+
+    assert main(["consolidate", "--period", "2026-B1"]) == 0
+    out = capsys.readouterr().out
+    assert "DRAF v1: not sent until approved" in out
+    draft = root / "reports/draf/Laporan_Komprehensif_36_2026-B1_DRAF.xlsx"
+    assert load_workbook(draft)["Ringkasan"]["A3"].value.startswith("DRAF")
+
+    # no approval record: nothing is written FINAL or sent
+    assert main(["consolidate", "--period", "2026-B1", "--deliver"]) == 1
+    err = capsys.readouterr().err
+    assert "is MENUNGGU, not approved: nothing sent" in err and len(err.strip().splitlines()) == 1
+    assert smtp.messages == [] and not (root / "reports/Laporan_Komprehensif_36_2026-B1.xlsx").exists()
+
+    assert main(["approve", "--period", "2026-B1", "--by", "Ketua Bawaslu Banten", "--reject"]) == 1
+    assert "needs a reason" in capsys.readouterr().err
+    assert main(["approve", "--period", "2026-B1", "--by", "Ketua Bawaslu Banten"]) == 0
+    assert "draft v1: approved by Ketua Bawaslu Banten" in capsys.readouterr().out
+    assert main(["approve", "--period", "2026-B1", "--by", "someone else"]) == 1
+    assert "already decided" in capsys.readouterr().err
+
+    assert main(["consolidate", "--period", "2026-B1", "--deliver"]) == 0
+    assert "e-mailed to ketua@bawaslu.local" in capsys.readouterr().out
+    assert len(smtp.messages) == 1
+    _, recipients, message = smtp.messages[0]
+    assert recipients == ["ketua@bawaslu.local"] and message["Subject"].endswith("(FINAL)")
+    final = root / "reports/Laporan_Komprehensif_36_2026-B1.xlsx"
+    ringkasan = load_workbook(final)["Ringkasan"]
+    assert ringkasan["A3"].value.startswith("FINAL — disetujui oleh Ketua Bawaslu Banten")
+    texts = [c.value for row in ringkasan.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Mengetahui," in texts and "Ketua Bawaslu Provinsi Banten" in texts
+
+    # a correction: a new draft, which needs its own approval; the FINAL stays as it was
+    final_bytes = final.read_bytes()
+    assert main(["consolidate", "--period", "2026-B1"]) == 0
+    assert "DRAF v2" in capsys.readouterr().out
+    assert final.read_bytes() == final_bytes
+    assert main(["approve", "--period", "2026-B1", "--by", "x", "--version", "1"]) == 1
+    assert "obsolete" in capsys.readouterr().err
+    assert main(["consolidate", "--period", "2026-B1", "--deliver"]) == 1
+    assert len(smtp.messages) == 1
+    with engine_for(warehouse_url).connect() as conn:
+        rows = conn.execute(
+            text("SELECT version, decision, decided_by FROM report_approvals ORDER BY version")
+        ).all()
+    assert [tuple(r) for r in rows] == [(1, "approved", "Ketua Bawaslu Banten"), (2, None, None)]
+
+
+@pytest.mark.parametrize("period", ["2031-B3", "2017-B6"])
+def test_cli_refuses_a_future_or_too_early_period_before_any_work(tmp_path, monkeypatch, capsys, period):
+    root = set_up_drive(tmp_path / "drive")
+    monkeypatch.setenv("REKAP_SHARED_ROOT", str(root))
+    monkeypatch.setenv("REKAP_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
+    monkeypatch.setenv("REKAP_PROVINCE", "36")
+    assert main(["consolidate", "--period", period]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"rekap: periode {period}") and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "w.sqlite").exists() and list((root / "reports").iterdir()) == []

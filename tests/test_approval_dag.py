@@ -1,0 +1,208 @@
+"""The approval step of the real consolidation DAG: `airflow dags test` runs it while a real API
+server (same metadata DB) takes the approver's answer through Airflow's HITL REST API, and a
+real SMTP server (aiosmtpd) receives whatever is sent.
+
+Proves: nothing reaches the SMTP server before approval; approval sends exactly one mail, of
+the FINAL workbook; a rejection sends nothing to leadership and records the reason; an open
+period sends nothing and asks nothing; a bad period fails in one line."""
+
+from __future__ import annotations
+
+import email
+import json
+import time
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from openpyxl import load_workbook
+from rekap.airflow_local import (
+    AirflowProcess,
+    airflow_env,
+    answer_required_action,
+    api_token,
+    free_port,
+    migrate,
+    run_airflow,
+    secrets_env,
+    simple_auth_env,
+    wait_for_health,
+    wait_for_required_action,
+)
+from rekap.warehouse import engine_for
+from sqlalchemy import text
+from workbooks import drop_two_months
+
+pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+DAG = "consolidate_bimonthly"
+APPROVER, OPERATOR = "ketua", "operator"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """A drive with 2026-B1 reports of two districts, an SMTP server, an Airflow home with an
+    API server; each test runs `dags test` against it."""
+    base = tmp_path_factory.mktemp("approval")
+    root = base / "drive"
+    for code, members in (("3601", 5), ("3603", 3)):
+        drop_two_months(root, code, members)
+    inbox = Inbox()
+    smtp_port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    home = base / "airflow"
+    passwords = {APPROVER: "pw-ketua-1", OPERATOR: "pw-operator-1"}
+    port = free_port()
+    env = airflow_env(
+        home,
+        {
+            **secrets_env(),
+            **simple_auth_env(home, passwords),
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{smtp_port}?disable_ssl=true&disable_tls=true"
+            "&from_email=rekap%40bawaslu.local",
+            "REKAP_SHARED_ROOT": str(root),
+            "REKAP_WAREHOUSE_URL": f"sqlite:///{base / 'warehouse.sqlite'}",
+            "REKAP_PROVINCE": "36",
+            "REKAP_STABLE_SECONDS": "0",
+            "REKAP_RECEIVED_AT_SOURCE": "mtime",
+            "REKAP_TASK_RETRIES": "0",
+            "REKAP_APPROVERS": APPROVER,
+            "REKAP_REPORT_EMAILS": "pimpinan@bawaslu.local",
+            "REKAP_OPERATOR_EMAILS": "operator@bawaslu.local",
+        },
+    )
+    migrate(env, base / "migrate.log")
+    result = run_airflow(["dags", "test", "ingest_district_reports"], env, base / "ingest.log")
+    assert result.returncode == 0, (base / "ingest.log").read_text()[-3000:]
+    api = AirflowProcess(
+        "api-server", ["api-server", "--host", "127.0.0.1", "--port", str(port)], env, base / "api.log"
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_health(url, [api], timeout=240)
+        yield {
+            "env": env,
+            "base": base,
+            "root": root,
+            "url": url,
+            "inbox": inbox,
+            "passwords": passwords,
+            "warehouse": env["REKAP_WAREHOUSE_URL"],
+        }
+    finally:
+        api.stop()
+        controller.stop()
+
+
+def start_run(stack, conf: dict, name: str) -> AirflowProcess:
+    return AirflowProcess(
+        f"dags-test-{name}",
+        ["dags", "test", DAG, "-c", json.dumps(conf)],
+        stack["env"],
+        stack["base"] / f"{name}.log",
+    )
+
+
+def finish(process: AirflowProcess, timeout: float = 600) -> str:
+    deadline = time.monotonic() + timeout
+    while process.running() and time.monotonic() < deadline:
+        time.sleep(2)
+    assert not process.running(), f"{process.name} still running:\n{process.tail()}"
+    process.stop()
+    return process.log_path.read_text(errors="replace")
+
+
+def approvals(stack) -> list:
+    with engine_for(stack["warehouse"]).connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT version, decision, decided_by, reason, final_path FROM report_approvals"
+                " WHERE period_id='2026-B1' ORDER BY version"
+            )
+        ).all()
+
+
+def to(stack, address: str) -> list:
+    return [m for rcpt, m in stack["inbox"].messages if address in rcpt]
+
+
+def test_approval_sends_exactly_one_final_report(stack):
+    run = start_run(stack, {"period": "2026-B1"}, "approve")
+    token = api_token(stack["url"], APPROVER, stack["passwords"][APPROVER])
+    detail = wait_for_required_action(stack["url"], token, DAG, watch=run)
+    assert "Kab/kota melapor: 2 dari 8" in detail["body"] and "reports/draf/" in detail["body"]
+    assert "Kota Cilegon" in detail["body"]  # the attention list names the silent districts
+    assert [u["id"] for u in detail["assigned_users"]] == [APPROVER]
+    time.sleep(3)
+    assert stack["inbox"].messages == []  # nothing before the decision
+    draft = stack["root"] / "reports/draf/Laporan_Komprehensif_36_2026-B1_DRAF.xlsx"
+    assert draft.is_file() and not (stack["root"] / "reports/Laporan_Komprehensif_36_2026-B1.xlsx").exists()
+
+    # an operator who is not an approver cannot decide
+    other = api_token(stack["url"], OPERATOR, stack["passwords"][OPERATOR])
+    with pytest.raises(OSError, match="403"):
+        answer_required_action(stack["url"], other, detail, "Setujui")
+    answer_required_action(stack["url"], token, detail, "Setujui", {"alasan": ""})
+    log = finish(run)
+
+    mails = to(stack, "pimpinan@bawaslu.local")
+    assert len(mails) == 1, log[-4000:]
+    assert mails[0]["Subject"] == "Laporan Komprehensif Banten Januari – Februari 2026 (FINAL)"
+    (attachment,) = list(mails[0].iter_attachments())
+    saved = stack["base"] / "received.xlsx"
+    saved.write_bytes(attachment.get_content())
+    book = load_workbook(saved)
+    assert book["Ringkasan"]["A3"].value.startswith(f"FINAL — disetujui oleh {APPROVER}")
+    final = stack["root"] / "reports/Laporan_Komprehensif_36_2026-B1.xlsx"
+    assert final.read_bytes() == saved.read_bytes()
+    assert [tuple(r)[:3] for r in approvals(stack)] == [(1, "approved", APPROVER)]
+
+
+def test_rejection_sends_nothing_and_keeps_the_reason(stack):
+    before = len(to(stack, "pimpinan@bawaslu.local"))
+    final = stack["root"] / "reports/Laporan_Komprehensif_36_2026-B1.xlsx"
+    final_bytes = final.read_bytes()
+    run = start_run(stack, {"period": "2026-B1"}, "reject")
+    token = api_token(stack["url"], APPROVER, stack["passwords"][APPROVER])
+    detail = wait_for_required_action(stack["url"], token, DAG, watch=run)
+    assert "draf versi 2" in detail["body"]  # a re-consolidation is a new draft to approve
+    answer_required_action(stack["url"], token, detail, "Tolak", {"alasan": "Laporan Cilegon belum masuk"})
+    finish(run)
+    assert len(to(stack, "pimpinan@bawaslu.local")) == before
+    assert final.read_bytes() == final_bytes  # the approved FINAL stays
+    rows = approvals(stack)
+    assert tuple(rows[-1])[:4] == (2, "rejected", APPROVER, "Laporan Cilegon belum masuk")
+    (notice,) = to(stack, "operator@bawaslu.local")
+    assert "DITOLAK" in notice["Subject"] and "Laporan Cilegon belum masuk" in notice.get_body().get_content()
+
+
+def test_open_period_is_provisional_and_never_sent(stack):
+    sent = len(stack["inbox"].messages)
+    log = finish(start_run(stack, {"period": "2026-B6"}, "open"))  # today is inside or before B6's deadline
+    assert "LAPORAN KOMPREHENSIF (SEMENTARA)" in log
+    assert (stack["root"] / "reports/draf/Laporan_Komprehensif_36_2026-B6_SEMENTARA.xlsx").is_file()
+    assert len(stack["inbox"].messages) == sent
+
+
+def test_a_bad_period_fails_in_one_line(stack):
+    sent = len(to(stack, "pimpinan@bawaslu.local"))
+    log = finish(start_run(stack, {"period": "2031-B3"}, "bad"))
+    lines = [line for line in log.splitlines() if "periode 2031-B3" in line and "belum dimulai" in line]
+    assert lines, log[-3000:]
+    assert not list((stack["root"] / "reports/draf").glob("*2031-B3*"))
+    assert len(to(stack, "pimpinan@bawaslu.local")) == sent
+    failure = to(stack, "operator@bawaslu.local")[-1]  # the operators are told, as for any failed task
+    assert failure["Subject"] == "[rekap] GAGAL: consolidate_bimonthly.resolve_periods"
