@@ -545,8 +545,8 @@ def test_shared_root_is_the_mounted_drive(airflow_services, common):
 
 
 def test_rekap_settings_are_valid_with_the_example_values(resolved):
-    from croniter import croniter
     from airflow.sdk import Connection
+    from croniter import croniter
     from rekap.settings import Settings
     from sqlalchemy.engine import make_url
 
