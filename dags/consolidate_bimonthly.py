@@ -29,11 +29,14 @@ queued raises a deadline alert that e-mails them too.
 
 from __future__ import annotations
 
+import logging
+
 import pendulum
 from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, get_current_context, task
 from rekap.dag_support import (
     SUBMISSIONS_ASSET_URI,
     TAGS,
+    TASK_LOGGER,
     consolidation_deadline,
     deadline_day,
     default_args,
@@ -43,6 +46,7 @@ from rekap.dag_support import (
 from rekap.timetable import BimonthlyPeriodTimetable
 
 PROVINCE_TIMEZONE = province_timezone()
+log = logging.getLogger(TASK_LOGGER)  # in order in the task log, unlike print
 
 
 @dag(
@@ -81,7 +85,7 @@ def consolidate_bimonthly():
             asset_events=context.get("triggering_asset_events") or {},
             data_interval_start=context.get("data_interval_start"),
         )
-        print(f"periods: {', '.join(periods) or '(none)'}")
+        log.info("periods: %s", ", ".join(periods) or "(none)")
         return periods
 
     @task
@@ -94,22 +98,24 @@ def consolidate_bimonthly():
         upgrade(s.warehouse_url)
         for period_id in periods:
             for line in check_readiness(s, parse_period(period_id)).lines():
-                print(line)
+                log.info("%s", line)
         return periods
 
     @task(map_index_template="{{ period_id }}")
     def consolidate(period_id: str) -> dict:
         from rekap.consolidate import consolidate_period
         from rekap.periods import parse_period
+        from rekap.run_log import quiet_great_expectations
 
+        quiet_great_expectations()
         context = get_current_context()
         context["period_id"] = period_id
         result = consolidate_period(
             settings(), parse_period(period_id), run_id=f"{context['run_id']}__{period_id}"
         )
-        print(f"LAPORAN KOMPREHENSIF: {result.report_path}")
+        log.info("LAPORAN KOMPREHENSIF: %s", result.report_path)
         for line in result.score_table():
-            print(line)
+            log.info("%s", line)
         return {
             "period_id": period_id,
             "report_path": str(result.report_path),
@@ -124,7 +130,7 @@ def consolidate_bimonthly():
         context = get_current_context()
         context["period_id"] = result["period_id"]
         outcome = deliver_report(settings(), result["period_id"], result["report_path"])
-        print(outcome)
+        log.info("%s", outcome)
         return outcome
 
     deliver.expand(result=consolidate.expand(period_id=check_inputs(resolve_periods())))

@@ -29,6 +29,7 @@ NAMES = (
     "REKAP_OPERATOR_EMAILS",
     "REKAP_SMTP_CONN_ID",
     "REKAP_SCORE_WEIGHTS",
+    "REKAP_UI_BASE_URL",
 )
 # score = 100 × Σ weight × rate, in the order of metrics.md's formula:
 # reporting, on time, pleno compliance, record completeness, documented prevention.
@@ -56,6 +57,7 @@ class Settings:
     operator_emails: tuple[str, ...] = ()
     smtp_conn_id: str = "smtp_default"
     score_weights: tuple[float, ...] = DEFAULT_SCORE_WEIGHTS
+    ui_base_url: str = ""  # the Airflow UI as operators reach it, for links in e-mails
     _registry: list = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -82,6 +84,7 @@ class Settings:
             operator_emails=_emails(get("REKAP_OPERATOR_EMAILS")),
             smtp_conn_id=get("REKAP_SMTP_CONN_ID", "smtp_default"),
             score_weights=parse_score_weights(get("REKAP_SCORE_WEIGHTS")),
+            ui_base_url=_base_url(get("REKAP_UI_BASE_URL")),
         )
 
     @classmethod
@@ -156,6 +159,12 @@ def parse_score_weights(text: str | None) -> tuple[float, ...]:
             f"documented (default 0.2,0.1,0.3,0.2,0.2), not {text!r}"
         )
     return weights
+
+
+def _base_url(text: str) -> str:
+    if text and not text.startswith(("http://", "https://")):
+        raise SettingsError(f"REKAP_UI_BASE_URL must start with http:// or https://, not {text!r}")
+    return text.rstrip("/")
 
 
 def _emails(text: str) -> tuple[str, ...]:
