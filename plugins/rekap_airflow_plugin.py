@@ -24,7 +24,8 @@ class RekapPlugin(AirflowPlugin):
     ]
     external_views: ClassVar[list[dict]] = [
         {
-            "name": "Kelengkapan Laporan",
+            # the navigation bar shows ~8 characters: the page itself says "Kelengkapan Laporan"
+            "name": "Laporan",
             "href": f"{URL_PREFIX}/{PAGE}",
             "url_route": "kelengkapan-laporan",  # shown inside the Airflow UI, at /plugin/kelengkapan-laporan
             "destination": "nav",

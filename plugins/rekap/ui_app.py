@@ -260,8 +260,8 @@ def render_page(
     parts.append("<h2>Berkas ditolak</h2>")
     if data.rejections:
         parts.append(
-            '<table id="rejections"><thead><tr><th>Kab/Kota</th><th>Berkas</th><th>Bulan</th><th>Diterima</th>'
-            "<th>Alasan penolakan</th><th>Sudah diganti?</th><th>Umpan balik</th></tr></thead><tbody>"
+            '<table id="rejections"><thead><tr><th>Kab/Kota</th><th>Berkas</th><th>Bulan</th><th>Masuk</th>'
+            "<th>Alasan penolakan</th><th>Sudah ada pengganti?</th><th>Umpan balik</th></tr></thead><tbody>"
         )
         for r in data.rejections:
             month = kl.month_label(r.year, r.month) + (
@@ -312,9 +312,9 @@ def render_page(
 def _cell_html(c: kl.Cell, base: str) -> str:
     lines = [f'<span class="status">{_e(kl.LABELS[c.status])}</span>']
     if c.status == kl.ON_TIME and c.received_at:
-        lines.append(f"diterima {c.received_at:%d/%m/%Y}")
+        lines.append(f"masuk {c.received_at:%d/%m/%Y}")
     elif c.status == kl.LATE and c.received_at:
-        lines.append(f"{c.days_late} hari (diterima {c.received_at:%d/%m/%Y})")
+        lines.append(f"{c.days_late} hari (masuk {c.received_at:%d/%m/%Y})")
     elif c.status == kl.REJECTED and c.received_at:
         lines.append(f"dikirim {c.received_at:%d/%m/%Y}")
     elif c.status in (kl.MISSING, kl.NOT_DUE) and c.deadline:
