@@ -122,7 +122,8 @@ def inbox_relative(path: str) -> str:
 
 
 def _row(cells: tuple[str, ...], widths: list[int]) -> str:
-    return " | ".join(c.ljust(w) for c, w in zip(cells[:3], widths, strict=True)) + f" | {cells[3]}".rstrip()
+    columns = " | ".join(c.ljust(w) for c, w in zip(cells[:3], widths, strict=True))
+    return f"{columns} | {cells[3]}" if cells[3] else columns.rstrip()
 
 
 def log_summary(
