@@ -58,10 +58,12 @@ def _kept_json(path: Path, make) -> dict:
     return value
 
 
-def prepare(base: Path, port: int) -> tuple[dict[str, str], str]:
+def prepare(base: Path, port: int, cores: int | None = None) -> tuple[dict[str, str], str]:
     """The demo drive (when missing), the Airflow environment and the admin password."""
     from rekap.demo import DEMO_PROVINCE, generate_demo_drive
     from rekap.registry import load_registry
+
+    cores = cores or os.cpu_count() or 2
 
     shared = base / "shared"
     if not shared.is_dir():
@@ -76,6 +78,7 @@ def prepare(base: Path, port: int) -> tuple[dict[str, str], str]:
     ]
     keys = _kept_json(home / "secrets.json", secrets_env)
     base_url = f"http://127.0.0.1:{port}"
+    zone = load_registry().province_timezone(DEMO_PROVINCE).key
     extra = {
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
         "AIRFLOW__API__HOST": "127.0.0.1",
@@ -88,6 +91,16 @@ def prepare(base: Path, port: int) -> tuple[dict[str, str], str]:
         "REKAP_PROVINCE": DEMO_PROVINCE,
         "REKAP_RECEIVED_AT_SOURCE": "mtime",  # the demo files' times say when they "arrived"
         "REKAP_STABLE_SECONDS": "0",
+        # A 2-core machine: the LocalExecutor starts `parallelism` worker processes up front
+        # (32 by default, ~4.5 GB idle); one per core, one parsing process.
+        "AIRFLOW__CORE__PARALLELISM": str(cores),
+        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+        # The province's zone for dates typed without one. Airflow 3.3's UI has no server-side
+        # default zone: it shows the browser's (user menu, "Timezone"), WIB on an operator's PC.
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": zone,
+        # the scheduler runs deadline alerts fine; only `airflow dags test` cannot (airflow_env)
+        "REKAP_CONSOLIDATION_DEADLINE_HOURS": os.environ.get("REKAP_CONSOLIDATION_DEADLINE_HOURS", "2"),
+        "REKAP_UI_BASE_URL": base_url,  # failure e-mails link to the task's log here
         **keys,
         **simple_auth_env(home, {ADMIN_USER: password}),
     }
@@ -95,6 +108,18 @@ def prepare(base: Path, port: int) -> tuple[dict[str, str], str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Ctrl-C at any moment (while the drive is generated, the metadata DB migrated, or Airflow
+    runs) ends with a line, never a KeyboardInterrupt traceback."""
+    # Ctrl-C stops it even when started from a shell that made it ignore SIGINT
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("\nStopped.", flush=True)
+        return 130
+
+
+def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m rekap.local_stack",
         description="Local Airflow (SQLite, LocalExecutor) with the rekap DAGs on the demo drive.",
@@ -117,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     env, password = prepare(base, port)
     logs = base / "logs"
     print(f"Preparing the Airflow metadata database (SQLite, {base / 'airflow' / 'airflow.db'}) ...")
-    migrate(env, logs / "db-migrate.log")
+    migrate(env, logs / "db-migrate.log", new_session=True)
 
     processes: list[AirflowProcess] = []
 
@@ -125,8 +150,6 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
-    # Ctrl-C stops it even when started from a shell that made it ignore SIGINT
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for name, airflow_args in (
             ("api-server", ["api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]),
@@ -140,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         wait_for_health(url, processes, timeout=300, components=("metadatabase", "scheduler"))
         print(
             f"\nAirflow is running: {url}\n"
-            f"  login    : {ADMIN_USER} / {password}\n"
+            f"  login    : {ADMIN_USER} / {password}  (kept in {base / 'airflow' / 'admin_login.json'})\n"
+            f"  view     : {url}/plugin/kelengkapan-laporan  (menu 'Laporan': Kelengkapan Laporan)\n"
             f"  DAGs     : ingest_district_reports, consolidate_bimonthly (unpaused)\n"
             f"  drive    : {base / 'shared'}\n"
             f"  warehouse: {env['REKAP_WAREHOUSE_URL']}\n"
