@@ -39,6 +39,7 @@ queued raises a deadline alert that e-mails them too.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 import pendulum
@@ -46,6 +47,7 @@ from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, get_current_cont
 from rekap.dag_support import (
     SUBMISSIONS_ASSET_URI,
     TAGS,
+    TASK_LOGGER,
     consolidation_deadline,
     default_args,
     settings,
@@ -55,6 +57,7 @@ from rekap.settings import parse_time_settings
 from rekap.timetable import BimonthlyPeriodTimetable
 
 PARSED = parse_time_settings()
+log = logging.getLogger(TASK_LOGGER)  # in order in the task log, unlike print
 
 
 @dag(
@@ -102,7 +105,7 @@ def consolidate_bimonthly():
                 check_period(parse_period(period_id), s.registry, s.today())
         except PeriodRefused as exc:  # a wrong parameter: retrying cannot help
             raise AirflowFailException(str(exc)) from None
-        print(f"periods: {', '.join(periods) or '(none)'}")
+        log.info("periods: %s", ", ".join(periods) or "(none)")
         return periods
 
     @task
@@ -115,22 +118,24 @@ def consolidate_bimonthly():
         require_schema(s.warehouse_url)  # created and migrated by `rekap db upgrade` only
         for period_id in periods:
             for line in check_readiness(s, parse_period(period_id)).lines():
-                print(line)
+                log.info("%s", line)
         return periods
 
     @task(map_index_template="{{ period_id }}")
     def consolidate(period_id: str) -> dict:
         from rekap.consolidate import consolidate_period
         from rekap.periods import parse_period
+        from rekap.run_log import quiet_great_expectations
 
+        quiet_great_expectations()
         context = get_current_context()
         context["period_id"] = period_id
         result = consolidate_period(
             settings(), parse_period(period_id), run_id=f"{context['run_id']}__{period_id}"
         )
-        print(f"LAPORAN KOMPREHENSIF ({result.state}): {result.report_path}")
+        log.info("LAPORAN KOMPREHENSIF (%s): %s", result.state, result.report_path)
         for line in result.score_table():
-            print(line)
+            log.info("%s", line)
         subject, body = result.approval_request() if result.version else ("", "")
         return {
             "period_id": period_id,
@@ -185,9 +190,9 @@ def consolidate_bimonthly():
             datetime.fromisoformat(decision["decided_at"]).astimezone(s.timezone),
         )
         final = finalize_period(s, parse_period(decision["period_id"]), approval)
-        print(f"LAPORAN KOMPREHENSIF (FINAL): {final}")
+        log.info("LAPORAN KOMPREHENSIF (FINAL): %s", final)
         outcome = deliver_report(s, decision["period_id"], final, approval)
-        print(outcome)
+        log.info("%s", outcome)
         return outcome
 
     deliver.expand(decision=approve.output)

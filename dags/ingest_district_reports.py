@@ -15,21 +15,37 @@ Every 15 minutes (setting `REKAP_INGEST_SCHEDULE`) this DAG looks in the shared 
   `feedback/<kode>/` and moves the file to `archive/<kode>/` (accepted) or
   `rejected/<kode>/` (rejected). A rejected file is a normal outcome, not a failure: the
   district reads why in its feedback file. A red box means infrastructure trouble
-  (drive or warehouse); it retries by itself, and a re-run never loads a file twice.
-* **summarize** logs the counts (accepted / with issues / rejected / waiting / unknown)
-  and names every file; **publish** marks the submissions Asset when anything was loaded,
-  which triggers the consolidation of the affected period.
+  (drive or warehouse); it retries by itself (a drive that is not ready, or a wrong
+  setting, fails at once instead), and a re-run never loads a file twice.
+* **summarize** logs one table in Indonesian: the counts, then every file with its
+  district, verdict (DITERIMA / DITERIMA DGN CATATAN / DITOLAK / FOLDER TIDAK DIKENAL ...)
+  and the reason; the menu entry **Kelengkapan Laporan** shows the same per month.
+  When **scan** fails (drive or warehouse), it is the only red box: the tasks after it are
+  skipped, and its log starts with the cause in one line.
+* **publish** marks the submissions Asset when anything was loaded, which triggers the
+  consolidation of the affected period.
 """
 
 from __future__ import annotations
 
+import logging
+
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
-from rekap.dag_support import SUBMISSIONS_ASSET_URI, TAGS, default_args, settings
+from rekap.dag_support import (
+    SUBMISSIONS_ASSET_URI,
+    TAGS,
+    TASK_LOGGER,
+    default_args,
+    one_line_failure,
+    settings,
+    skip_when_upstream_failed,
+)
 from rekap.settings import parse_time_settings
 
 SUBMISSIONS = Asset(SUBMISSIONS_ASSET_URI)
 PARSED = parse_time_settings()
+log = logging.getLogger(TASK_LOGGER)
 
 
 @dag(
@@ -49,15 +65,18 @@ def ingest_district_reports():
         from rekap.intake import ensure_layout, log_safe, scan_inbox
         from rekap.warehouse import require_schema
 
-        s = settings()
-        root = s.require_shared_root()  # the drive's marker first: an unmounted share gets nothing
-        require_schema(s.warehouse_url)  # created and migrated by `rekap db upgrade` only
-        ensure_layout(root, sorted(s.registry.by_code))
-        result = scan_inbox(s)
+        with one_line_failure("scan"):
+            s = settings()
+            root = s.require_shared_root()  # the drive's marker first: an unmounted share gets nothing
+            require_schema(s.warehouse_url)  # created and migrated by `rekap db upgrade` only
+            ensure_layout(root, sorted(s.registry.by_code))
+            result = scan_inbox(s)
         for o in result.unknown:
-            print(f"{o.outcome.replace('_', ' ').upper()}: {log_safe(o.inbox_path)}: {log_safe(o.message)}")
+            log.warning("FOLDER TIDAK DIKENAL: %s: %s", log_safe(o.inbox_path), log_safe(o.message))
         for o in result.waiting:
-            print(f"waiting: {log_safe(o.inbox_path)}")
+            log.info("menunggu (masih disalin): %s", log_safe(o.inbox_path))
+        ready = sum(len(p) for p in result.ready.values())
+        log.info("siap diproses: %d berkas dari %d kab/kota", ready, len(result.ready))
         return {
             "batches": [{"district_code": d, "paths": p} for d, p in sorted(result.ready.items())],
             "left": [o.as_dict() for o in [*result.unknown, *result.waiting]],
@@ -67,28 +86,41 @@ def ingest_district_reports():
     def batches(scanned: dict) -> list[dict]:
         return scanned["batches"]
 
-    @task(map_index_template="{{ district_code }}")
+    @task(map_index_template="{{ district_label }}")
     def process_district(batch: dict) -> list[dict]:
         """Check, load, feed back and move one district's ready files."""
         from rekap.intake import log_safe
         from rekap.intake import process_district as process
+        from rekap.run_log import VERDICTS, district_label, quiet_great_expectations
         from rekap.warehouse import require_schema
 
+        quiet_great_expectations()
         context = get_current_context()
-        context["district_code"] = batch["district_code"]  # names the mapped box in the UI
         s = settings()
         require_schema(s.warehouse_url)  # a cleared task may run long after its scan
-        outcomes = process(s, batch["district_code"], batch["paths"], context["run_id"])
+        code = batch["district_code"]
+        context["district_label"] = district_label(
+            code, s.registry
+        )  # names the mapped box: 3672 Kota Cilegon
+        with one_line_failure(f"process_district {code}"):
+            outcomes = process(s, code, batch["paths"], context["run_id"])
         for o in outcomes:
-            print(f"[{o.outcome}] {log_safe(o.file_name)} -> {log_safe(o.stored_path)} {log_safe(o.message)}")
+            log.info(
+                "%s: %s %s",
+                VERDICTS.get(o.outcome, o.outcome),
+                log_safe(o.file_name),
+                log_safe(o.message or ""),
+            )
         return [o.as_dict() for o in outcomes]
 
     @task(trigger_rule="all_done")
-    def summarize(scanned: dict, processed: list[list[dict]] | None) -> dict:
-        """The run in numbers, recorded in the warehouse and printed for the operator."""
-        from rekap.intake import FileOutcome, record_run, summary_lines
+    def summarize(scanned: dict | None, processed: list[list[dict]] | None) -> dict:
+        """The run in numbers, recorded in the warehouse and logged as one table for the operator."""
+        from rekap.intake import FileOutcome, record_run
         from rekap.intake import summarize as make_summary
+        from rekap.run_log import log_summary
 
+        skip_when_upstream_failed(scanned, "scan")
         context = get_current_context()
         outcomes = [FileOutcome(**o) for o in scanned["left"]]
         outcomes += [FileOutcome(**o) for batch in (processed or []) if batch for o in batch]
@@ -96,9 +128,7 @@ def ingest_district_reports():
         s = settings()
         started = context["dag_run"].start_date or pendulum.now("UTC")
         record_run(s, context["run_id"], "ingest", started, summary, "success")
-        print("RINGKASAN INTAKE / INGEST SUMMARY")
-        for line in summary_lines(summary):
-            print(line)
+        log_summary(summary, s.registry)
         return {"counts": summary["counts"], "loaded": summary["loaded"], "periods": summary["periods"]}
 
     @task(outlets=[SUBMISSIONS])

@@ -61,10 +61,10 @@ def test_ingest_then_consolidate_through_airflow(tmp_path, airflow_home, warehou
     # the summary task names the counts and the files
     assert "RINGKASAN INTAKE" in output
     assert (
-        "accepted 0 | with issues 4 | rejected 2 | duplicate 0 | repaired 0 | waiting 0 | unknown folder 1"
-        in output
+        "diterima 0 | dengan catatan 4 | ditolak 2 | duplikat 0 | dilanjutkan 0 | menunggu 0 | "
+        "folder tidak dikenal 1" in output
     )
-    assert "UNKNOWN FOLDER: " in output and "inbox/3699/lost.xlsx" in output
+    assert "FOLDER TIDAK DIKENAL: " in output and "inbox/3699/lost.xlsx" in output
     assert (root / "inbox/3699/lost.xlsx").is_file()
     # the loaded files announce their period to the consolidation through the Asset
     assert "'periods': ['2026-B1']" in output

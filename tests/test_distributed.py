@@ -27,7 +27,7 @@ INGEST = "ingest_district_reports"
 CONSOLIDATE = "consolidate_bimonthly"
 CHROMIUM = os.environ.get("REKAP_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT = PROJECT_ROOT / "test-artifacts" / "airflow-ingest-summary.png"
-SUMMARY_COUNTS = "accepted 0 | with issues 8 | rejected 2"
+SUMMARY_COUNTS = "diterima 0 | dengan catatan 8 | ditolak 2"
 
 
 def _unavailable(reason: str) -> None:
@@ -89,7 +89,14 @@ def test_ingest_runs_on_both_celery_workers(stack, warehouse):
     tis = stack.task_instances(INGEST, run_id)
     assert {ti["state"] for ti in tis} == {"success"}, tis
     mapped = sorted(ti["rendered_map_index"] for ti in tis if ti["task_id"] == "process_district")
-    assert mapped == ["3601", "3602", "3603", "3604", "3671", "3672"]
+    assert mapped == [
+        "3601 Kabupaten Pandeglang",
+        "3602 Kabupaten Lebak",
+        "3603 Kabupaten Tangerang",
+        "3604 Kabupaten Serang",
+        "3671 Kota Tangerang",
+        "3672 Kota Cilegon",
+    ]
     hosts = {ti["hostname"] for ti in tis}
     # every task ran on a Celery worker, and the six districts kept both workers busy
     assert hosts == set(stack.worker_hostnames.values()), [(ti["task_id"], ti["hostname"]) for ti in tis]
@@ -107,7 +114,7 @@ def test_ingest_runs_on_both_celery_workers(stack, warehouse):
     assert (drive / "rejected/3602/salah.xlsx").is_file()
     assert (drive / "rejected/3672/catatan.docx").is_file()
     summary_log = stack.task_log(INGEST, run_id, "summarize")
-    assert "RINGKASAN INTAKE / INGEST SUMMARY" in summary_log
+    assert "RINGKASAN INTAKE: 10 berkas" in summary_log
     assert SUMMARY_COUNTS in summary_log
 
 
@@ -177,17 +184,13 @@ def test_operator_reads_the_intake_summary_in_the_ui(stack):
             expect(page.get_by_text(run_id).first).to_be_visible()
             expect(page.get_by_text("Success").first).to_be_visible()
             page.goto(f"{run_url}/tasks/summarize")
-            expect(page.get_by_text("RINGKASAN INTAKE / INGEST SUMMARY")).to_be_visible()
-            # printed lines can land in the log's folded "Pre/Post Execute" groups: unfold the
-            # one that hides the counts (a click toggles, so only while they are not shown)
-            accepted = page.get_by_text(re.compile(r"^\s*accepted \d+ \|")).first
-            for group in ("Pre Execute", "Post Execute"):
-                header = page.get_by_text(group, exact=False)
-                if not accepted.is_visible() and header.count():
-                    header.first.click()
-            expect(accepted).to_be_visible()
-            expect(accepted).to_contain_text(SUMMARY_COUNTS)
-            page.get_by_text("RINGKASAN INTAKE / INGEST SUMMARY").scroll_into_view_if_needed()
+            expect(page.get_by_text("RINGKASAN INTAKE: 10 berkas")).to_be_visible()
+            # logged through the task logger, the table is in the log's main group: visible
+            # without unfolding "Post Execute"
+            counts = page.get_by_text(re.compile(r"diterima \d+ \| dengan catatan")).first
+            expect(counts).to_be_visible()
+            expect(counts).to_contain_text(SUMMARY_COUNTS)
+            page.get_by_text("RINGKASAN INTAKE: 10 berkas").scroll_into_view_if_needed()
             page.screenshot(path=str(SCREENSHOT))
         except BaseException:
             if "page" in locals():

@@ -45,9 +45,14 @@ def airflow_bin() -> str:
 
 
 def run_airflow(
-    args: list[str], env: dict[str, str], log_path: Path | None = None, timeout: float = 900
+    args: list[str],
+    env: dict[str, str],
+    log_path: Path | None = None,
+    timeout: float = 900,
+    new_session: bool = False,
 ) -> subprocess.CompletedProcess:
-    """``airflow <args>``; output goes to ``log_path`` when given (it is long)."""
+    """``airflow <args>``; output goes to ``log_path`` when given (it is long). ``new_session``:
+    the terminal's Ctrl-C reaches only the caller, which ends it (no traceback of the child's)."""
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("a") as fh:
@@ -60,14 +65,15 @@ def run_airflow(
                 stderr=subprocess.STDOUT,
                 timeout=timeout,
                 check=False,
+                start_new_session=new_session,
             )
     return subprocess.run(
         [airflow_bin(), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
 
 
-def migrate(env: dict[str, str], log_path: Path | None = None) -> None:
-    result = run_airflow(["db", "migrate"], env, log_path)
+def migrate(env: dict[str, str], log_path: Path | None = None, new_session: bool = False) -> None:
+    result = run_airflow(["db", "migrate"], env, log_path, new_session=new_session)
     if result.returncode != 0:
         raise RuntimeError(f"airflow db migrate failed (see {log_path or result.stderr[-2000:]})")
 

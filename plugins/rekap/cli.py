@@ -246,6 +246,22 @@ def cmd_approve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from rekap.completeness import default_period, load_completeness, status_lines
+    from rekap.periods import parse_period
+
+    settings = Settings.from_env()
+    now = datetime.now(settings.timezone)
+    try:
+        period = parse_period(args.period) if args.period else default_period(now.date())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    print("\n".join(status_lines(load_completeness(settings, period, now))))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rekap.demo import run_demo
 
@@ -310,6 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reject", action="store_true", help="reject instead of approve (needs --reason)")
     p.add_argument("--reason", help="why (required with --reject)")
     p.set_defaults(func=cmd_approve)
+    p = sub.add_parser("status", help="which district reported which month of a period (Kelengkapan Laporan)")
+    p.add_argument(
+        "--period", help="consolidation period, e.g. 2026-B1 (default: the one being collected now)"
+    )
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("demo", help="generate a demo shared drive and run the real DAGs on it")
     p.add_argument("--dir", default="data/demo", help="where the demo lives (wiped first)")

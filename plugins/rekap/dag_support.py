@@ -6,10 +6,13 @@ here; those are imported inside the tasks.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+from rekap.run_log import TASK_LOGGER
 from rekap.settings import parse_time_settings
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,34 @@ def notify_consolidation_overdue(context: dict[str, Any] | None = None, hours: f
         notify_operators(settings(), subject, body)
     except Exception:  # the alert is already in the log; a mail server problem must not hide it
         log.exception("could not send the overdue notification")
+
+
+@contextlib.contextmanager
+def one_line_failure(what: str) -> Iterator[None]:
+    """Around a task's work: a failure's cause as ONE line at the top of the task log (before
+    Airflow's traceback); a failure that retrying cannot fix (``rekap.failures``: the drive
+    not ready, a wrong setting) fails at once, without retries and their repeated e-mails."""
+    from rekap.failures import is_retryable, one_line
+
+    try:
+        yield
+    except Exception as exc:
+        cause = one_line(exc)
+        logging.getLogger(TASK_LOGGER).error("%s GAGAL: %s", what, cause)
+        if is_retryable(exc):
+            raise
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"{what} gagal (tanpa percobaan ulang): {cause}") from None
+
+
+def skip_when_upstream_failed(value: object, upstream: str) -> None:
+    """A summary task (trigger rule all_done) whose input never came: skip, not a second red
+    box with a TypeError; the failed upstream task already says what went wrong."""
+    if value is None:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        raise AirflowSkipException(f"{upstream} gagal: lihat log tugas {upstream}")
 
 
 def notify_failure(context: dict[str, Any]) -> None:

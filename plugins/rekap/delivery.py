@@ -142,19 +142,56 @@ def deliver_report(settings: Settings, period_id: str, report_path: str | Path, 
     return f"{where}; e-mailed to {', '.join(settings.report_emails)}"
 
 
-def failure_email(context: dict[str, Any]) -> tuple[str, str]:
+def task_log_url(
+    base_url: str,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    map_index: int | None = None,
+    try_number: int | None = None,
+) -> str:
+    """The task's log page in the Airflow 3 UI (the shape of Airflow's own ``ti.log_url``)."""
+    from urllib.parse import quote
+
+    mapped = f"/mapped/{map_index}" if map_index is not None and map_index >= 0 else ""
+    attempt = f"?try_number={try_number}" if try_number else ""
+    return (
+        f"{base_url.rstrip('/')}/dags/{dag_id}/runs/{quote(run_id, safe='')}/tasks/{task_id}{mapped}{attempt}"
+    )
+
+
+def failure_email(context: dict[str, Any], ui_base_url: str = "") -> tuple[str, str]:
+    """Subject and body for the operators; the body links to the failed task's log
+    (``REKAP_UI_BASE_URL``, else the URL Airflow builds from its ``[api] base_url``)."""
     ti = context.get("task_instance") or context.get("ti")
     dag_id = getattr(ti, "dag_id", "?")
     task_id = getattr(ti, "task_id", "?")
-    run_id = context.get("run_id", "?")
+    run_id = context.get("run_id") or getattr(ti, "run_id", "?")
     error = context.get("exception")
+    if ui_base_url:
+        log_url = task_log_url(
+            ui_base_url,
+            dag_id,
+            run_id,
+            task_id,
+            getattr(ti, "map_index", None),
+            getattr(ti, "try_number", None),
+        )
+    else:
+        try:
+            log_url = getattr(ti, "log_url", None)
+        except Exception:  # a property that needs Airflow's configuration
+            log_url = None
     subject = f"[rekap] GAGAL: {dag_id}.{task_id}"
     body = "\n".join(
         [
             f"Tugas {task_id} pada DAG {dag_id} gagal (run {run_id}).",
             f"Galat: {error!r}" if error else "Galat: lihat log tugas.",
+            f"Log tugas: {log_url}"
+            if log_url
+            else "Log tugas: buka Airflow UI (atur REKAP_UI_BASE_URL untuk tautan).",
             "",
-            "Buka Airflow UI, periksa log tugas ini, perbaiki penyebabnya, lalu jalankan ulang (Clear).",
+            "Buka log tugas ini, perbaiki penyebabnya, lalu jalankan ulang (Clear).",
         ]
     )
     return subject, body
@@ -222,4 +259,4 @@ def notify_operators(settings: Settings, subject: str, body: str) -> bool:
 
 def notify_operators_of_failure(settings: Settings, context: dict[str, Any]) -> bool:
     """Returns True when a mail went out."""
-    return notify_operators(settings, *failure_email(context))
+    return notify_operators(settings, *failure_email(context, settings.ui_base_url))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import signal
 import socket
@@ -31,7 +32,7 @@ from rekap.airflow_local import (
     stop_all,
     wait_for_health,
 )
-from rekap.settings import local_airflow_port
+from rekap.settings import local_airflow_port, parse_time_settings
 
 DEFAULT_BASE = PROJECT_ROOT / "data" / "airflow-demo"
 DEFAULT_PORT = 8080
@@ -58,11 +59,13 @@ def _kept_json(path: Path, make) -> dict:
     return value
 
 
-def prepare(base: Path, port: int) -> tuple[dict[str, str], str]:
+def prepare(base: Path, port: int, cores: int | None = None) -> tuple[dict[str, str], str]:
     """The demo drive (when missing), the Airflow environment and the admin password."""
     from rekap.demo import DEMO_PROVINCE, generate_demo_drive
     from rekap.drive import init_drive
     from rekap.registry import load_registry
+
+    cores = cores or os.cpu_count() or 2
 
     shared = base / "shared"
     if not shared.is_dir():
@@ -79,6 +82,7 @@ def prepare(base: Path, port: int) -> tuple[dict[str, str], str]:
     ]
     keys = _kept_json(home / "secrets.json", secrets_env)
     base_url = f"http://127.0.0.1:{port}"
+    zone = load_registry().province_timezone(DEMO_PROVINCE).key
     extra = {
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
         "AIRFLOW__API__HOST": "127.0.0.1",
@@ -91,6 +95,16 @@ def prepare(base: Path, port: int) -> tuple[dict[str, str], str]:
         "REKAP_PROVINCE": DEMO_PROVINCE,
         "REKAP_RECEIVED_AT_SOURCE": "mtime",  # the demo files' times say when they "arrived"
         "REKAP_STABLE_SECONDS": "0",
+        # A 2-core machine: the LocalExecutor starts `parallelism` worker processes up front
+        # (32 by default, ~4.5 GB idle); one per core, one parsing process.
+        "AIRFLOW__CORE__PARALLELISM": str(cores),
+        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+        # The province's zone for dates typed without one. Airflow 3.3's UI has no server-side
+        # default zone: it shows the browser's (user menu, "Timezone"), WIB on an operator's PC.
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": zone,
+        # the scheduler runs deadline alerts fine; only `airflow dags test` cannot (airflow_env)
+        "REKAP_CONSOLIDATION_DEADLINE_HOURS": f"{parse_time_settings().consolidation_deadline_hours:g}",
+        "REKAP_UI_BASE_URL": base_url,  # failure e-mails link to the task's log here
         **keys,
         **simple_auth_env(home, {ADMIN_USER: password}),
     }
@@ -98,6 +112,18 @@ def prepare(base: Path, port: int) -> tuple[dict[str, str], str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Ctrl-C at any moment (while the drive is generated, the metadata DB migrated, or Airflow
+    runs) ends with a line, never a KeyboardInterrupt traceback."""
+    # Ctrl-C stops it even when started from a shell that made it ignore SIGINT
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("\nStopped.", flush=True)
+        return 130
+
+
+def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m rekap.local_stack",
         description="Local Airflow (SQLite, LocalExecutor) with the rekap DAGs on the demo drive.",
@@ -124,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Preparing the warehouse ({env['REKAP_WAREHOUSE_URL']}: rekap db upgrade) ...")
     upgrade(env["REKAP_WAREHOUSE_URL"])  # the DAGs never create a warehouse: the set-up step does
     print(f"Preparing the Airflow metadata database (SQLite, {base / 'airflow' / 'airflow.db'}) ...")
-    migrate(env, logs / "db-migrate.log")
+    migrate(env, logs / "db-migrate.log", new_session=True)
 
     processes: list[AirflowProcess] = []
 
@@ -132,8 +158,6 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
-    # Ctrl-C stops it even when started from a shell that made it ignore SIGINT
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for name, airflow_args in (
             ("api-server", ["api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]),
@@ -147,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         wait_for_health(url, processes, timeout=300, components=("metadatabase", "scheduler"))
         print(
             f"\nAirflow is running: {url}\n"
-            f"  login    : {ADMIN_USER} / {password}\n"
+            f"  login    : {ADMIN_USER} / {password}  (kept in {base / 'airflow' / 'admin_login.json'})\n"
+            f"  view     : {url}/plugin/kelengkapan-laporan  (menu 'Laporan': Kelengkapan Laporan)\n"
             f"  DAGs     : ingest_district_reports, consolidate_bimonthly (unpaused)\n"
             f"  drive    : {base / 'shared'}\n"
             f"  warehouse: {env['REKAP_WAREHOUSE_URL']}\n"

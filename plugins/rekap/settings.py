@@ -35,6 +35,7 @@ NAMES = (
     "REKAP_APPROVERS",
     "REKAP_APPROVAL_TIMEOUT_HOURS",
     "REKAP_PREVENTION_FORMS",
+    "REKAP_UI_BASE_URL",
 )
 # Read when Airflow parses the DAG files: environment only (Variables need the API server).
 PARSE_TIME_NAMES = (
@@ -84,6 +85,7 @@ class Settings:
     approvers: tuple[str, ...] = ()
     approval_timeout_hours: float = 72.0
     prevention_forms_path: Path | None = None  # Jenis Kegiatan -> Bentuk CSV; None: the shipped one
+    ui_base_url: str = ""  # the Airflow UI as operators reach it, for links in e-mails
     _registry: list = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -116,6 +118,7 @@ class Settings:
             prevention_forms_path=Path(get("REKAP_PREVENTION_FORMS"))
             if get("REKAP_PREVENTION_FORMS")
             else None,
+            ui_base_url=_base_url(get("REKAP_UI_BASE_URL")),
         )
 
     @classmethod
@@ -294,6 +297,12 @@ def parse_score_weights(text: str | None) -> tuple[float, ...]:
             f"documented (default 0.2,0.1,0.3,0.2,0.2), not {text!r}"
         )
     return weights
+
+
+def _base_url(text: str) -> str:
+    if text and not text.startswith(("http://", "https://")):
+        raise SettingsError(f"REKAP_UI_BASE_URL must start with http:// or https://, not {text!r}")
+    return text.rstrip("/")
 
 
 def _emails(text: str) -> tuple[str, ...]:
