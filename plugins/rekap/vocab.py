@@ -17,6 +17,9 @@ RECORD_KINDS = (PLENO, PENCEGAHAN, KELEMBAGAAN)
 SHEET_IDENTITAS = "Identitas"
 SHEET_NAMES = {PLENO: "Pleno", PENCEGAHAN: "Pencegahan", KELEMBAGAAN: "Kelembagaan"}
 SHEET_PETUNJUK = "Petunjuk"
+# The template's greyed example row says this in its first cell; one constant for the template
+# that writes it and the reader that recognises it.
+EXAMPLE_MARKER = "Contoh"
 
 # Field types: how a cell is read.
 TEXT = "text"
