@@ -350,7 +350,7 @@ def _read_into(
     if identitas is None:
         raise FileRejected(
             "identity_missing",
-            "Lembar 'Identitas' tidak ditemukan. Gunakan template laporan dan isi lembar Identitas "
+            "Lembar 'Identitas' tidak ditemukan. Gunakan templat laporan dan isi lembar Identitas "
             "(Kode Kab/Kota, Bulan, Tahun, Jumlah Anggota).",
         )
     values, missing = read_identity(identitas)
@@ -369,7 +369,7 @@ def _read_into(
         raise FileRejected(
             "sheets_missing",
             "Lembar 'Pleno' dan 'Pencegahan' tidak ditemukan; minimal salah satu harus ada. Gunakan "
-            "template laporan (nama lembar tidak boleh diubah) lalu unggah kembali.",
+            "templat laporan (nama lembar tidak boleh diubah) lalu unggah kembali.",
         )
     for kind, sheet in present.items():
         if sheet is None:
@@ -379,7 +379,7 @@ def _read_into(
             raise FileRejected(
                 "columns_missing",
                 f"Lembar '{sheet.name}': kolom wajib tidak ditemukan: {', '.join(header)}. Baris judul kolom "
-                f"harus berada di 15 baris pertama dan memuat semua kolom wajib seperti di template. "
+                f"harus berada di 15 baris pertama dan memuat semua kolom wajib seperti di templat. "
                 f"{FIX_AND_RESEND}",
             )
         if header.unknown:
@@ -401,5 +401,5 @@ def _read_into(
         raise FileRejected(
             "empty_report",
             "Laporan kosong: tidak ada baris data di lembar Pleno, Pencegahan, maupun Kelembagaan. "
-            "Template kosong tidak dihitung sebagai laporan; isi kegiatan bulan ini lalu unggah kembali.",
+            "Templat kosong tidak dihitung sebagai laporan; isi kegiatan bulan ini lalu unggah kembali.",
         )
