@@ -284,7 +284,7 @@ def _submission_by_sha(settings: Settings, digest: str) -> dict | None:
             conn.execute(
                 text(
                     "SELECT submission_id, status, inbox_path, stored_path, feedback_path, loaded_at, file_name,"
-                    " year, month FROM submissions WHERE sha256=:h"
+                    " year, month, received_at FROM submissions WHERE sha256=:h"
                 ),
                 {"h": digest},
             )
@@ -307,7 +307,8 @@ def _finish_known(
         feedback = Path(earlier["feedback_path"]) if earlier["feedback_path"] else None
         if feedback is not None and not feedback.exists():
             report = check_file(path, settings.registry, now, district_code, settings.limits())
-            _write_feedback(settings, report, district_code, feedback, now, None)
+            received_at = as_datetime(earlier["received_at"])
+            _write_feedback(settings, report, district_code, feedback, now, None, received_at, path)
         _move_into_place(path, stored)
         return FileOutcome(
             path.name,
@@ -331,7 +332,7 @@ def _finish_known(
         f"Berkas ini sama persis (isi identik) dengan berkas {earlier['file_name']!r} yang sudah diproses pada "
         f"{loaded_at:%d/%m/%Y %H:%M}; tidak dimuat ulang. Bila ingin memperbaiki laporan, ubah isinya lalu unggah kembali."
     )
-    feedback = _write_feedback(settings, _duplicate_report(path, note), district_code, None, now, note)
+    feedback = _write_feedback(settings, _duplicate_report(path, note), district_code, None, now, note, now)
     _move_into_place(path, target)
     return FileOutcome(
         path.name,
@@ -378,17 +379,32 @@ def _move_into_place(source: Path, target: Path) -> None:
 
 
 def _write_feedback(
-    settings: Settings, report: Report, district_code: str, path: Path | None, now: datetime, note: str | None
+    settings: Settings,
+    report: Report,
+    district_code: str,
+    path: Path | None,
+    now: datetime,
+    note: str | None,
+    received_at: datetime | None = None,
+    source: Path | None = None,
 ) -> Path:
     """Write the workbook in a hidden scratch folder, then rename it into place: a run killed
     while writing never leaves a half-written feedback file under the name the warehouse
-    records (``path``; None: a fresh name)."""
-    from rekap.feedback import write_feedback
+    records (``path``; None: a fresh name). With ``source`` (the district's file) and row-level
+    issues, the highlighted copy ``Ditandai_…`` is written first and moved beside it."""
+    from rekap.feedback import Timing, write_feedback, write_highlighted
 
     district = settings.registry.get(district_code)
     folder = settings.shared_root / FEEDBACK / district_code
     scratch = folder / f".writing-{os.getpid()}"
-    written = write_feedback(report, district, scratch, now.astimezone(district.zone), note)
+    local = now.astimezone(district.zone)
+    marked = write_highlighted(report, source, scratch, local) if source is not None else None
+    if marked is not None:
+        marked_target = unique_path(folder / marked.name)
+        os.replace(marked, marked_target)
+        marked = marked_target
+    timing = Timing(settings.deadline_day, received_at)
+    written = write_feedback(report, district, scratch, local, note, timing, marked)
     target = path if path is not None else unique_path(folder / written.name)
     os.replace(written, target)
     shutil.rmtree(scratch, ignore_errors=True)
@@ -399,13 +415,7 @@ def _predicted_feedback_path(settings: Settings, report: Report, district_code: 
     from rekap.feedback import feedback_filename
 
     district = settings.registry.get(district_code)
-    ident = report.identity
-    name = feedback_filename(
-        district_code,
-        ident.year if ident else None,
-        ident.month if ident else None,
-        now.astimezone(district.zone),
-    )
+    name = feedback_filename(district_code, report, now.astimezone(district.zone))
     return unique_path(settings.shared_root / FEEDBACK / district_code / name)
 
 
@@ -461,7 +471,7 @@ def _load_one(
                 return _finish_known(settings, path, district_code, earlier, now)
         raise
     # Committed: from here on a crash is repaired by the next run (see _finish_known).
-    _write_feedback(settings, report, district_code, feedback_path, now, None)
+    _write_feedback(settings, report, district_code, feedback_path, now, None, received_at, path)
     _move_into_place(path, stored)
     return FileOutcome(
         path.name,
@@ -582,9 +592,7 @@ def _filled(record: Record) -> tuple[int, int]:
 
 
 def _placed(record: Record, report: Report) -> date:
-    """A record is placed in time by its own date, else on the 1st of its report's month."""
-    value = record.value("date")
-    return value if isinstance(value, date) else date(report.identity.year, report.identity.month, 1)
+    return report.placed_date(record)
 
 
 def _key(value: Any) -> str | None:
