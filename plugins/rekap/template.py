@@ -63,7 +63,7 @@ UNLOCKED = Protection(locked=False)
 WIDTHS = {
     vocab.DATE: 13,
     vocab.INTEGER: 11,
-    vocab.PERCENT: 12,
+    vocab.PERCENT: 15,
     vocab.ENUM: 24,
     vocab.PRESENCE: 28,
     vocab.TEXT: 26,
