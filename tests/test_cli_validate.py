@@ -7,6 +7,7 @@ January 2026, well in the past.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -64,11 +65,11 @@ def test_accepted_with_issues_json(tmp_path, capsys):
     assert data["status"] == "accepted_with_issues" and data["reason"] is None
     assert isinstance(data["issues"], list) and len(data["issues"]) == 2
     for issue in data["issues"]:
-        assert set(issue) == {"sheet", "row", "column", "value", "problem"}
+        assert set(issue) == {"sheet", "cell", "row", "column", "value", "problem"}
         assert isinstance(issue["row"], int) and isinstance(issue["problem"], str)
-    assert {(i["sheet"], i["row"], i["column"], i["value"]) for i in data["issues"]} == {
-        ("Pleno", 2, "Jumlah Hadir", "9"),
-        ("Pleno", 3, "Tanggal", "bukan tanggal"),
+    assert {(i["sheet"], i["cell"], i["row"], i["column"], i["value"]) for i in data["issues"]} == {
+        ("Pleno", "E2", 2, "Jumlah Hadir", "9"),
+        ("Pleno", "B3", 3, "Tanggal", "bukan tanggal"),
     }
     assert all(isinstance(v, int) for v in data["records"].values())
 
@@ -99,26 +100,32 @@ def test_human_output_is_indonesian(tmp_path, capsys):
     path = write_report(tmp_path / "r.xlsx", pleno=[pleno_row(1, date(2026, 1, 5))])
     code, out, _ = run(capsys, str(path))
     assert code == 0
-    assert "Status : DITERIMA" in out
-    assert "Kab/Kota 3603, Januari 2026" in out
-    assert "Baris  : Pleno 1, Pencegahan 0, Kelembagaan 0" in out
-    assert "Laporan siap dikirim" in out
+    lines = {
+        line.split(" : ", 1)[0].strip(): line.split(" : ", 1)[1] for line in out.splitlines() if " : " in line
+    }
+    assert lines["Status"] == "DITERIMA"
+    assert lines["Kabupaten/Kota"] == "36.03 – Kabupaten Tangerang"
+    assert lines["Bulan laporan"] == "Januari 2026"
+    assert lines["Batas waktu"] == "5 Februari 2026 pukul 23.59 WIB"
+    assert lines["Baris terbaca"] == "Pleno 1, Pencegahan 0, Kelembagaan 0"
+    assert "Diterima" not in lines  # not submitted: no received time, no lateness
+    assert "Tidak ada isian yang perlu diperbaiki" in out
 
 
 def test_human_output_lists_issues(tmp_path, capsys):
     path = write_report(tmp_path / "r.xlsx", pleno=[pleno_row(1, date(2026, 1, 5), jenis="Harian")])
     code, out, _ = run(capsys, str(path))
     assert code == 0
-    assert "Status : DITERIMA DENGAN CATATAN" in out
-    assert "Pleno baris 2, kolom Jenis Pleno [Harian]" in out
+    assert re.search(r"^Status\s+: DITERIMA DENGAN CATATAN$", out, re.M)
+    assert "Pleno sel C2 (baris 2, kolom Jenis Pleno): tertulis Harian — " in out
 
 
 def test_human_output_rejected(tmp_path, capsys):
     path = write_report(tmp_path / "r.xlsx", pleno=[])
     code, out, _ = run(capsys, str(path))
     assert code == 2
-    assert "Status : DITOLAK" in out
-    assert "Alasan : Laporan kosong" in out
+    assert re.search(r"^Status\s+: DITOLAK$", out, re.M)
+    assert re.search(r"^Alasan penolakan\s+: Laporan kosong", out, re.M)
 
 
 @pytest.mark.parametrize(

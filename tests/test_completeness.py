@@ -14,6 +14,7 @@ from rekap import completeness as kl
 from rekap.cli import main
 from rekap.feedback import feedback_filename
 from rekap.intake import ingest
+from rekap.model import Identity, Report
 from rekap.periods import Period, parse_period
 from rekap.settings import Settings
 from workbooks import drop_two_months, pleno_row, set_up_drive, write_report
@@ -43,9 +44,13 @@ def test_the_default_period_is_the_one_being_collected(today, expected):
 
 
 def test_a_rejected_files_month_comes_from_its_feedback_file_name():
-    name = feedback_filename("3672", 2026, 2, datetime(2026, 3, 4, 10, tzinfo=WIB))
+    at = datetime(2026, 3, 4, 10, tzinfo=WIB)
+    wrong_district = Report(path=Path("x.xlsx"), identity=Identity("3671", 2026, 2, 5))
+    wrong_district.reject("wrong_district", "x")  # a rejection that could read the month
+    name = feedback_filename("3672", wrong_district, at)
+    assert "_DITOLAK_" in name
     assert kl.month_of_feedback(f"/drive/feedback/3672/{name}") == (2026, 2)
-    unreadable = feedback_filename("3672", None, None, datetime(2026, 3, 4, 10, tzinfo=WIB))
+    unreadable = feedback_filename("3672", Report(path=Path("x.xlsx")).reject("not_a_workbook", "x"), at)
     assert kl.month_of_feedback(unreadable) is None
     assert kl.month_by_arrival(date(2026, 3, 4)) == (2026, 2)
     assert kl.month_by_arrival(date(2027, 1, 4)) == (2026, 12)

@@ -9,8 +9,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 from rekap.check import check_file
-from rekap.feedback import ISSUE_HEADERS, feedback_filename, write_feedback
-from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Report
+from rekap.feedback import (
+    ISSUE_HEADERS,
+    Timing,
+    feedback_filename,
+    figures_lines,
+    issue_line,
+    month_figures,
+    timeliness_text,
+    verdict_lines,
+    what_to_do,
+    write_feedback,
+    write_highlighted,
+)
+from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Identity, Issue, Report
+from rekap.periods import report_deadline
 from workbooks import pencegahan_row, pleno_row, write_report
 
 FORMULA_LIKE = '=HYPERLINK("http://x.example","klik")'
@@ -51,15 +64,20 @@ def tangerang(banten):
     return banten.get("3603")
 
 
-def test_filename_pattern_and_unknown_month():
+def test_filename_carries_status_and_month(tmp_path):
     wib = datetime(2026, 11, 24, 10, 0, 5, tzinfo=ZoneInfo("Asia/Jakarta"))
-    assert feedback_filename("3603", 2026, 1, wib) == "Umpan_Balik_3603_2026-01_20261124-100005.xlsx"
-    assert (
-        feedback_filename("3603", None, None, wib)
-        == "Umpan_Balik_3603_bulan-tidak-terbaca_20261124-100005.xlsx"
+    report = Report(path=tmp_path / "x.xlsx", identity=Identity("3603", 2026, 1, 5))
+    assert feedback_filename("3603", report, wib) == "Umpan_Balik_3603_2026-01_DITERIMA_20261124-100005.xlsx"
+    report.issues.append(Issue("Pleno", 5, "Tanggal", None, "x", cell="B5"))
+    assert feedback_filename("3603", report, wib) == "Umpan_Balik_3603_2026-01_CATATAN_20261124-100005.xlsx"
+    report.reject("wrong_district", "x")
+    assert feedback_filename("3603", report, wib) == "Umpan_Balik_3603_2026-01_DITOLAK_20261124-100005.xlsx"
+    unread = Report(path=tmp_path / "x.xlsx").reject("not_a_workbook", "x")
+    assert feedback_filename("3603", unread, wib) == (
+        "Umpan_Balik_3603_bulan-tidak-terbaca_DITOLAK_20261124-100005.xlsx"
     )
-    assert feedback_filename("7471", 2026, 12, wib.astimezone(ZoneInfo("Asia/Makassar"))) == (
-        "Umpan_Balik_7471_2026-12_20261124-110005.xlsx"
+    assert feedback_filename("7471", unread, wib.astimezone(ZoneInfo("Asia/Makassar"))).endswith(
+        "_DITOLAK_20261124-110005.xlsx"
     )
 
 
@@ -74,7 +92,7 @@ def test_accepted_report(tmp_path, banten, tangerang, now):
 
     folder = tmp_path / "feedback" / "3603"  # does not exist yet
     out = write_feedback(report, tangerang, folder, now.astimezone(tangerang.zone), None)
-    assert out == folder / "Umpan_Balik_3603_2026-01_20261124-100000.xlsx"
+    assert out == folder / "Umpan_Balik_3603_2026-01_DITERIMA_20261124-100000.xlsx"
     assert out.exists()
 
     wb = load_workbook(out)
@@ -85,10 +103,11 @@ def test_accepted_report(tmp_path, banten, tangerang, now):
     assert info["Bulan laporan"] == "Januari 2026"
     assert info["Waktu diproses"] == "24/11/2026 10:00 WIB"
     assert info["Status"] == "DITERIMA"
-    assert info["Lembar Pleno"] == 2 and info["Lembar Pencegahan"] == 1 and info["Lembar Kelembagaan"] == 0
-    assert info["Catatan per baris"] == 0
+    assert info["Baris terbaca"] == "Pleno 2, Pencegahan 1, Kelembagaan 0"
+    assert info["Catatan per baris"] == "0"
+    assert info["Batas waktu"] == "5 Februari 2026 pukul 23.59 WIB"
     assert "Alasan penolakan" not in info
-    assert "Tidak ada yang perlu diperbaiki" in info["Apa yang harus dilakukan"]
+    assert "Tidak ada isian yang perlu diperbaiki" in info["Apa yang harus dilakukan"]
     status = next(c for c in all_cells(wb) if c.value == "DITERIMA")
     assert fill_of(status) == "C6EFCE"
 
@@ -118,21 +137,21 @@ def test_accepted_with_issues_lists_every_issue_as_text(tmp_path, banten, tanger
     wb = load_workbook(out)
     info = summary(wb["Ringkasan"])
     assert info["Status"] == "DITERIMA DENGAN CATATAN"
-    assert info["Catatan per baris"] == len(report.issues)
-    assert "lembar Catatan" in info["Apa yang harus dilakukan"]
+    assert info["Catatan per baris"] == str(len(report.issues))
+    assert "daftar catatan" in info["Apa yang harus dilakukan"]
     status = next(c for c in all_cells(wb) if c.value == "DITERIMA DENGAN CATATAN")
     assert fill_of(status) == "FFEB9C"
 
     notes = wb["Catatan"]
     rows = [tuple(c.value for c in row) for row in notes.iter_rows(min_row=2)]
-    assert rows == [(i.sheet, i.row, i.column, i.value, i.problem) for i in report.issues]
-    assert all(isinstance(r[1], int) for r in rows)  # Excel row numbers stay numbers
-    for cell in notes["D"][1:]:
+    assert rows == [(i.sheet, i.cell, i.row, i.column, i.value, i.problem) for i in report.issues]
+    assert all(isinstance(r[2], int) for r in rows)  # Excel row numbers stay numbers
+    for cell in notes["E"][1:]:
         assert cell.data_type == "s", (cell.coordinate, cell.value)
-    formula_like = next(c for c in notes["D"] if c.value == FORMULA_LIKE)
+    formula_like = next(c for c in notes["E"] if c.value == FORMULA_LIKE)
     assert formula_like.data_type != "f"
     assert notes.freeze_panes == "A2"
-    assert notes.auto_filter.ref == f"A1:E{len(report.issues) + 1}"
+    assert notes.auto_filter.ref == f"A1:F{len(report.issues) + 1}"
     assert_no_formulas(wb)
 
 
@@ -162,7 +181,7 @@ def test_unreadable_file_is_named_without_a_month(tmp_path, banten, tangerang, n
     assert report.status == REJECTED and report.identity is None
 
     out = write_feedback(report, tangerang, tmp_path / "fb", now.astimezone(tangerang.zone), None)
-    assert out.name == "Umpan_Balik_3603_bulan-tidak-terbaca_20261124-100000.xlsx"
+    assert out.name == "Umpan_Balik_3603_bulan-tidak-terbaca_DITOLAK_20261124-100000.xlsx"
     info = summary(load_workbook(out)["Ringkasan"])
     assert info["Status"] == "DITOLAK" and info["Bulan laporan"] == "tidak terbaca"
     assert info["Alasan penolakan"]
@@ -184,7 +203,7 @@ def test_duplicate_is_not_reloaded_not_rejected(tmp_path, tangerang):
     assert info["Berkas"] == "Laporan Januari (1).xlsx"
     assert not any(c.value == "DITOLAK" for c in all_cells(wb))
     assert "Alasan penolakan" not in info
-    assert re.fullmatch(r"Umpan_Balik_3603_bulan-tidak-terbaca_20261124-100500\.xlsx", out.name)
+    assert re.fullmatch(r"Umpan_Balik_3603_bulan-tidak-terbaca_DUPLIKAT_20261124-100500\.xlsx", out.name)
     assert_no_formulas(wb)
 
 
@@ -203,3 +222,167 @@ def test_district_text_never_becomes_a_formula(tmp_path, tangerang):
         assert texts[value].data_type == "s"
     assert summary(ws)["Berkas"] == "=cmd|'calc'!A0.xlsx"
     assert_no_formulas(wb)
+
+
+# --- feedback v2: lateness, figures, addresses, the highlighted copy ---------------------------
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _issues_report(tmp_path, banten, now):
+    """Title rows and reordered columns, so cell addresses are not the template's."""
+    headers = ["Tanggal", "No", "Jenis Pleno", "Nomor Berita Acara", "Jumlah Hadir", "Agenda", "Keputusan",
+               "Notulen", "Keterangan"]  # fmt: skip
+    rows = [
+        [date(2026, 1, 5), 1, "Rutin", "BA-1", 5, "x", "y", "Ada", None],
+        [date(2026, 1, 12), 2, "-", "BA-2", 9, None, "y", "Ada", None],  # "-", hadir > anggota, empty
+    ]
+    path = write_report(tmp_path / "Laporan Januari.xlsx", pleno=rows, pleno_headers=headers, title_rows=2)
+    return path, check_file(path, banten, now, folder_district="3603")
+
+
+def test_late_file_says_terlambat_with_the_days(tmp_path, banten, tangerang, now):
+    path = write_report(tmp_path / "Laporan.xlsx", pleno=[pleno_row(1, date(2026, 1, 5))])
+    report = check_file(path, banten, now, folder_district="3603")
+    received = datetime(2026, 2, 9, 10, 0, tzinfo=WIB)  # 3603's January report, deadline 5 Feb
+    out = write_feedback(report, tangerang, tmp_path / "fb", received, None, Timing(5, received))
+    info = summary(load_workbook(out)["Ringkasan"])
+    assert info["Diterima"] == "09/02/2026 10:00 WIB"
+    assert info["Batas waktu"] == "5 Februari 2026 pukul 23.59 WIB"
+    assert info["Ketepatan waktu"] == "TERLAMBAT 4 hari"
+    todo = info["Apa yang harus dilakukan"]
+    assert "TERLAMBAT 4 hari" in todo and "Februari 2026 paling lambat 5 Maret 2026" in todo
+    assert info["Status"] == "DITERIMA"
+
+
+@pytest.mark.parametrize(
+    ("received", "expected"),
+    [
+        (datetime(2026, 2, 5, 23, 59, 59, tzinfo=WIB), "Tepat waktu"),
+        (datetime(2026, 2, 5, 16, 59, 59, tzinfo=UTC), "Tepat waktu"),  # 23:59:59 WIB
+        (datetime(2026, 2, 6, 0, 0, 1, tzinfo=WIB), "TERLAMBAT 1 hari"),
+        (datetime(2026, 2, 5, 17, 0, 1, tzinfo=UTC), "TERLAMBAT 1 hari"),  # 00:00:01 WIB on the 6th
+        (datetime(2026, 3, 1, 9, 0, tzinfo=WIB), "TERLAMBAT 24 hari"),
+    ],
+)
+def test_timeliness_is_counted_in_the_districts_zone(received, expected):
+    deadline = report_deadline(2026, 1, 5, WIB)
+    assert timeliness_text(received, deadline) == expected
+
+
+def test_every_issue_has_its_cell_address_and_value_as_typed(tmp_path, banten, tangerang, now):
+    _path, report = _issues_report(tmp_path, banten, now)
+    got = {(i.cell, i.column, i.value) for i in report.issues}
+    # header on row 3 (two title rows), so the second pleno is row 5; Jenis Pleno is column C
+    assert ("C5", "Jenis Pleno", "-") in got
+    assert ("E5", "Jumlah Hadir", "9") in got
+    assert ("F5", "Agenda", None) in got
+    assert all(i.cell for i in report.issues)
+
+    out = write_feedback(report, tangerang, tmp_path / "fb", now.astimezone(tangerang.zone), None)
+    notes = load_workbook(out)["Catatan"]
+    rows = {(r[0].value, r[1].value, r[4].value) for r in notes.iter_rows(min_row=2)}
+    assert ("Pleno", "C5", "-") in rows  # a "-" shows as "-"
+    assert ("Pleno", "F5", "(kosong)") in rows  # an empty cell as (kosong)
+    assert all(r[1].value for r in notes.iter_rows(min_row=2))
+
+
+def test_highlighted_copy_marks_exactly_the_problem_cells(tmp_path, banten, tangerang, now):
+    path, report = _issues_report(tmp_path, banten, now)
+    local = now.astimezone(tangerang.zone)
+    copy = write_highlighted(report, path, tmp_path / "fb", local)
+    assert copy.name == "Ditandai_Laporan Januari_20261124-100000.xlsx"
+    original = load_workbook(path)["Pleno"]
+    marked = load_workbook(copy)["Pleno"]
+    problem_cells = {i.cell for i in report.issues}
+    commented = {c.coordinate for row in marked.iter_rows() for c in row if c.comment is not None}
+    filled = {
+        c.coordinate for row in marked.iter_rows() for c in row if c.fill.fgColor.rgb.endswith("FFC7CE")
+    }
+    assert commented == filled == problem_cells
+    for issue in report.issues:
+        assert issue.problem in marked[issue.cell].comment.text
+    # everything else is the district's own workbook, unchanged
+    for row in original.iter_rows():
+        for cell in row:
+            assert marked[cell.coordinate].value == cell.value
+
+    out = write_feedback(report, tangerang, tmp_path / "fb", local, None, highlighted=copy)
+    assert copy.name in summary(load_workbook(out)["Ringkasan"])["Salinan bertanda"]
+
+
+def test_no_highlighted_copy_without_issues_or_for_rejections(tmp_path, banten, now):
+    good = write_report(tmp_path / "ok.xlsx", pleno=[pleno_row(1, date(2026, 1, 5))])
+    rejected = write_report(tmp_path / "r.xlsx", district="36.01", pleno=[pleno_row(1, date(2026, 1, 5))])
+    for path in (good, rejected):
+        report = check_file(path, banten, now, folder_district="3603")
+        assert write_highlighted(report, path, tmp_path / "fb", now) is None
+    assert not (tmp_path / "fb").exists()
+
+
+def test_month_figures_follow_the_metric_rules(tmp_path, banten, now):
+    """January 2026 has five weeks (ISO W01–W05: their Thursdays fall in January, W01 starting on
+    29/12/2025). Quorate ⇔ 2 × hadir > anggota; only Rutin counts; the same activity once."""
+    path = write_report(
+        tmp_path / "r.xlsx",
+        members=5,
+        pleno=[
+            pleno_row(1, date(2026, 1, 2), hadir=3),  # W01, quorate
+            pleno_row(2, date(2026, 1, 7), hadir=2),  # W02, 2×2 = 4 ≤ 5: not quorate
+            pleno_row(3, date(2026, 1, 14), jenis="Khusus", hadir=5),  # W03, Khusus
+            pleno_row(4, date(2026, 2, 1), hadir=5),  # Sunday of W05: still January's week
+            pleno_row(5, date(2026, 1, 21), hadir=9),  # hadir > anggota: absent, not quorate
+        ],
+        pencegahan=[
+            pencegahan_row(1, date(2026, 1, 7)),
+            pencegahan_row(1, date(2026, 1, 7)),  # the same activity twice
+            pencegahan_row(2, date(2026, 1, 8), bukti="Tidak"),
+            pencegahan_row(3, date(2026, 2, 8)),  # dated in February: not January's
+        ],
+    )
+    report = check_file(path, banten, now, folder_district="3603")
+    figures = month_figures(report)
+    assert figures.weeks == ((2026, 1), (2026, 2), (2026, 3), (2026, 4), (2026, 5))
+    assert figures.weeks_with_pleno == {(2026, 1), (2026, 5)}
+    assert (figures.activities, figures.documented) == (2, 1)
+    lines = dict(figures_lines(figures))
+    assert lines["Minggu dengan pleno Rutin kuorum"].startswith("2 dari 5 minggu")
+    assert "05/01–11/01" in lines["Minggu dengan pleno Rutin kuorum"]
+    assert lines["Kegiatan dengan bukti dukung"] == "1 dari 2 kegiatan (50%)"
+    assert month_figures(Report(path=path).reject("x", "y")) is None
+
+
+def test_rejection_gives_the_deadline_and_where_to_get_the_template(tmp_path, banten, tangerang):
+    path = write_report(tmp_path / "r.xlsx", district="36.01", pleno=[pleno_row(1, date(2026, 1, 5))])
+    early = datetime(2026, 2, 2, 9, 0, tzinfo=WIB)
+    report = check_file(path, banten, early, folder_district="3603")
+    out = write_feedback(report, tangerang, tmp_path / "fb", early, None, Timing(5, early))
+    todo = summary(load_workbook(out)["Ringkasan"])["Apa yang harus dilakukan"]
+    assert "paling lambat 5 Februari 2026 pukul 23.59 WIB" in todo
+    assert "templat" in todo and "operator Bawaslu Provinsi" in todo
+    assert "template" not in todo
+    late = datetime(2026, 2, 9, 9, 0, tzinfo=WIB)
+    todo = what_to_do(report, tangerang, Timing(5, late))
+    assert "sudah lewat" in todo and "5 Februari 2026" in todo
+
+
+def test_validate_and_feedback_say_the_same(tmp_path, banten, tangerang, now, monkeypatch, capsys):
+    """One source for the wording: every verdict line and every issue of the workbook is in the
+    output of rekap validate for the same file, word for word."""
+    from rekap.cli import main
+
+    for name in ("REKAP_PROVINCE", "REKAP_REGISTRY", "REKAP_DEADLINE_DAY"):
+        monkeypatch.delenv(name, raising=False)
+    path, report = _issues_report(tmp_path, banten, now)
+    assert main(["validate", str(path), "--district", "3603"]) == 0
+    printed = capsys.readouterr().out
+    out = write_feedback(report, tangerang, tmp_path / "fb", now.astimezone(tangerang.zone), None)
+    info = summary(load_workbook(out)["Ringkasan"])
+    shared = verdict_lines(report, tangerang, Timing())
+    assert shared and all(info[label] == text for label, text in shared)
+    for label, text in shared:
+        assert re.search(rf"^{re.escape(label)}\s* : {re.escape(text)}$", printed, re.M), label
+    for issue in report.issues:
+        assert issue_line(issue) in printed
+    assert what_to_do(report, tangerang, Timing()) == info["Apa yang harus dilakukan"]
+    assert what_to_do(report, tangerang, Timing()) in printed

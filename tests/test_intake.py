@@ -234,3 +234,33 @@ def test_wrong_settings_stop_with_one_line(tmp_path, capsys):
         assert main(["ingest"]) == 1
         err = capsys.readouterr().err.strip()
         assert err.startswith("rekap: warehouse") and err.count("\n") == 0
+
+
+def test_late_file_with_issues_gets_status_named_feedback_and_a_highlighted_copy(tmp_path, warehouse_url):
+    """3603's January report arriving on 9 February (deadline 5 February): the feedback's name says
+    CATATAN, it says TERLAMBAT 4 hari, and Ditandai_… lies beside it with the problem cell marked."""
+    from openpyxl import load_workbook
+
+    root = tmp_path / "drive"
+    settings = make_settings(root, warehouse_url, REKAP_RECEIVED_AT_SOURCE="mtime")
+    path = write_report(
+        root / "inbox/3603/Laporan Januari.xlsx",
+        pleno=[pleno_row(1, date(2026, 1, 5)), pleno_row(2, date(2026, 1, 12), hadir=9)],
+    )
+    set_mtime(path, datetime(2026, 2, 9, 3, 0, tzinfo=UTC))  # 10:00 WIB
+    summary = ingest(settings, now=datetime(2026, 2, 9, 3, 5, tzinfo=UTC))
+    assert summary["counts"]["accepted_with_issues"] == 1
+    names = sorted(p.name for p in (root / "feedback/3603").iterdir())
+    assert names == [
+        "Ditandai_Laporan Januari_20260209-100500.xlsx",
+        "Umpan_Balik_3603_2026-01_CATATAN_20260209-100500.xlsx",
+    ]
+    ringkasan = load_workbook(root / "feedback/3603" / names[1])["Ringkasan"]
+    info = {r[0].value: r[1].value for r in ringkasan.iter_rows(min_col=1, max_col=2) if r[0].value}
+    assert info["Diterima"] == "09/02/2026 10:00 WIB"
+    assert info["Ketepatan waktu"] == "TERLAMBAT 4 hari"
+    assert names[0] in info["Salinan bertanda"]
+    marked = load_workbook(root / "feedback/3603" / names[0])["Pleno"]
+    assert [c.coordinate for row in marked.iter_rows() for c in row if c.comment] == ["E3"]
+    stored = rows(warehouse_url, "SELECT feedback_path FROM submissions")[0][0]
+    assert Path(stored).name == names[1]

@@ -384,8 +384,11 @@ def test_control_characters_load_on_the_warehouse_and_in_the_feedback(tmp_path, 
     assert {i.rule for i in issues} == {CONTROL_CHARACTERS_RULE}
     (feedback,) = (root / "feedback/3603").glob("Umpan_Balik_3603_2026-01_*.xlsx")
     book = load_workbook(feedback)
-    notes = [[c for c in row] for row in book["Catatan"].iter_rows(min_row=2, values_only=True)]
-    assert sorted((n[0], n[1], n[2]) for n in notes) == sorted(e[:3] for e in EXPECTED_ISSUES)
+    header, *notes = book["Catatan"].iter_rows(values_only=True)
+    at = {h: header.index(h) for h in ("Lembar", "Baris", "Kolom")}
+    assert sorted((n[at["Lembar"]], n[at["Baris"]], n[at["Kolom"]]) for n in notes) == sorted(
+        e[:3] for e in EXPECTED_ISSUES
+    )
     assert book["Ringkasan"]["B5"].value == "Laporan_3603_2026-01.xlsx"
 
 

@@ -262,4 +262,4 @@ def test_pencegahan_missing_two_required_columns_names_both(tmp_path, banten, no
 
 def test_empty_report(tmp_path, banten, now):
     path = write_report(tmp_path / "r.xlsx", pleno=[], pencegahan=[[None], [2]], kelembagaan=[])
-    rejected(check(path, banten, now), "empty_report", "Laporan kosong", "Template kosong tidak dihitung")
+    rejected(check(path, banten, now), "empty_report", "Laporan kosong", "Templat kosong tidak dihitung")

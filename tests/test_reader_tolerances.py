@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
+from rekap import vocab
 from rekap.check import check_file
 from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Report
+from rekap.reader import is_running_number
+from rekap.template import example_values
 from workbooks import (
     KELEMBAGAAN_HEADERS,
     PENCEGAHAN_HEADERS,
@@ -384,7 +387,7 @@ def test_required_cell_empty_or_dash(tmp_path, banten, now):
     report = check(path, banten, now)
     assert report.status == ACCEPTED_WITH_ISSUES
     one_issue(report, "Pleno", 2, "Agenda", None, "required")
-    one_issue(report, "Pleno", 3, "Notulen", None, "required")
+    one_issue(report, "Pleno", 3, "Notulen", "-", "required")  # quoted as typed, still not filled
     one_issue(report, "Pencegahan", 2, "Lokasi", None, "required")
     assert report.records["pleno"][1].cells["minutes"].present is False
     assert len(report.issues) == 3
@@ -502,13 +505,76 @@ def test_duplicate_pleno_and_duplicate_activity(tmp_path, banten, now):
     assert len(report.records["pleno"]) == 3 and len(report.records["pencegahan"]) == 3
 
 
-def test_example_rows_marked_contoh_are_not_records(tmp_path, banten, now):
+def test_untouched_example_rows_are_not_records_wherever_no_is(tmp_path, banten, now):
+    """The template's example (its exact values, as a cell, text or number) is skipped even with
+    No elsewhere than column A; a row marked Contoh that holds other values is a record, since a
+    district typed it (report-format.md: no filled row is dropped without a word)."""
+    pleno_example = example_values(vocab.PLENO, 2026, 1)
     headers = ["Tanggal", "Jenis Pleno", "No", *PLENO_HEADERS[3:]]  # No is not column A here
-    example = [date(2026, 1, 5), "Rutin", " CONTOH ", "BA-0", 5, "x", "y", "Ada", None]
-    real = [date(2026, 1, 6), "Rutin", 1, "BA-1", 5, "x", "y", "Ada", None]
-    kel = [KELEMBAGAAN_HEADERS, ["Contoh", "Program", "T", 75, "O", "Ada"], kelembagaan_row()]
-    path = write_book(tmp_path / "r.xlsx", {"Pleno": [headers, example, real], "Kelembagaan": kel})
+    order = ["date", "pleno_type", "no", *[f.name for f in vocab.SHEET_FIELDS[vocab.PLENO]][3:]]
+    example = [pleno_example[name] for name in order]
+    example[2] = " CONTOH "  # the marker, loosely typed
+    example[4] = str(example[4])  # Jumlah Hadir as text: still the example's value
+    typed_over = [date(2026, 1, 6), "Rutin", "Contoh", "BA-9", 5, "x", "y", "Ada", None]
+    real = [date(2026, 1, 7), "Rutin", 1, "BA-1", 5, "x", "y", "Ada", None]
+    kel_example = list(example_values(vocab.KELEMBAGAAN, 2026, 1).values())
+    kel = [KELEMBAGAAN_HEADERS, kel_example, kelembagaan_row()]
+    path = write_book(
+        tmp_path / "r.xlsx", {"Pleno": [headers, example, typed_over, real], "Kelembagaan": kel}
+    )
     report = check(path, banten, now)
     assert report.status == ACCEPTED, report.issues
-    assert [r.row for r in report.records["pleno"]] == [3]
+    assert [r.row for r in report.records["pleno"]] == [3, 4]
+    assert report.records["pleno"][0].cells["minutes_number"].text == "BA-9"
     assert [r.row for r in report.records["kelembagaan"]] == [3]
+
+
+def test_numbered_empty_rows_are_skipped_in_every_sheet(tmp_path, banten, now):
+    """A pre-numbered empty table: only a running number in No, or in the first column of a
+    sheet without No (Kelembagaan: Aspek), is no record, however the number is typed."""
+    kel = [KELEMBAGAAN_HEADERS, kelembagaan_row(), *[[n] for n in (2, 3.0, "4", "5.")]]
+    pleno = [PLENO_HEADERS, pleno_row(1, date(2026, 1, 5)), [2], ["3"]]
+    enc = [PENCEGAHAN_HEADERS, [1], [2.0]]
+    path = write_book(tmp_path / "r.xlsx", {"Pleno": pleno, "Pencegahan": enc, "Kelembagaan": kel})
+    report = check(path, banten, now)
+    assert report.status == ACCEPTED, report.issues
+    assert report.record_counts() == {"pleno": 1, "pencegahan": 0, "kelembagaan": 1}
+
+
+def test_numbered_empty_kelembagaan_table_alone_yields_no_records(tmp_path, banten, now):
+    kel = [KELEMBAGAAN_HEADERS, *[[n] for n in range(1, 9)]]
+    path = write_book(
+        tmp_path / "r.xlsx", {"Pleno": [PLENO_HEADERS, pleno_row(1, date(2026, 1, 5))], "Kelembagaan": kel}
+    )
+    report = check(path, banten, now)
+    assert report.status == ACCEPTED, report.issues
+    assert report.records["kelembagaan"] == []
+
+
+def test_a_lone_value_that_is_not_a_running_number_is_a_record(tmp_path, banten, now):
+    """Only whole numbers are running numbers: a lone aspect, or a lone "2a", is something the
+    district filled, so it is a record with its missing cells listed, never dropped."""
+    kel = [KELEMBAGAAN_HEADERS, ["Pengolahan Data"], ["1,5"]]
+    pleno = [PLENO_HEADERS, ["2a"]]
+    report = check(write_book(tmp_path / "r.xlsx", {"Pleno": pleno, "Kelembagaan": kel}), banten, now)
+    assert report.record_counts() == {"pleno": 1, "pencegahan": 0, "kelembagaan": 2}
+    assert report.status == ACCEPTED_WITH_ISSUES
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        *[(4, True), (4.0, True), ("4", True), (" 12. ", True), ("3)", True), (0, True)],
+        *[
+            (4.5, False),
+            (-1, False),
+            ("4a", False),
+            ("", False),
+            (True, False),
+            (None, False),
+            ("Contoh", False),
+        ],
+    ],
+)
+def test_running_number(value, expected):
+    assert is_running_number(value) is expected

@@ -11,10 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from rekap import vocab
 from rekap.approval import ApprovalError, PeriodRefused
-from rekap.model import ACCEPTED, REJECTED, STATUS_LABELS, Report
-from rekap.registry import RegistryError, load_registry
+from rekap.model import REJECTED, Report
+from rekap.registry import District, RegistryError, load_registry
 from rekap.settings import Settings, SettingsError
 from rekap.warehouse import WarehouseError
 
@@ -36,14 +35,22 @@ def _parse_month(text: str) -> tuple[int, int]:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from rekap.template import template_filename, write_template
+    from rekap.template import template_filename, write_all_templates, write_template
 
     settings = Settings.from_env()
+    year, month = _parse_month(args.month)
+    if args.all:
+        # One per district of this deployment's province, into a folder the operator sends out.
+        folder = Path(args.output) if args.output else Path(f"Templat_{year:04d}-{month:02d}")
+        paths = write_all_templates(folder, settings.registry, year, month, settings.deadline_day)
+        print(f"{len(paths)} templates for {year:04d}-{month:02d} written to {folder}")
+        return EXIT_OK
+    if not args.district:
+        raise UsageError("give --district CODE, or --all for every district of the province")
     registry = load_registry(settings.registry_path)
     district = registry.get(args.district.replace(".", ""))
     if district is None:
         raise UsageError(f"district {args.district} is not in the registry")
-    year, month = _parse_month(args.month)
     out = Path(args.output) if args.output else Path(template_filename(district.district_code, year, month))
     write_template(out, district, year, month, settings.deadline_day)
     print(out)
@@ -66,11 +73,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
     folder = args.district.replace(".", "") if args.district else None
-    report = check_file(path, _validate_registry(settings), folder_district=folder, limits=settings.limits())
+    registry = _validate_registry(settings)
+    report = check_file(path, registry, folder_district=folder, limits=settings.limits())
     if args.json:
         print(json.dumps(report_json(report), ensure_ascii=False))
     else:
-        print(report_text(report))
+        code = report.identity.district_code if report.identity else folder
+        print(report_text(report, registry.get(code) if code else None, settings.deadline_day))
     return EXIT_REJECTED if report.status == REJECTED else EXIT_OK
 
 
@@ -87,28 +96,21 @@ def report_json(report: Report) -> dict:
     }
 
 
-def report_text(report: Report) -> str:
-    """The verdict in Indonesian, as a district reads it."""
-    lines = [f"Berkas : {report.file_name}", f"Status : {STATUS_LABELS[report.status]}"]
-    if report.identity:
-        ident = report.identity
-        lines.append(f"Kab/Kota {ident.district_code}, {vocab.month_name(ident.month)} {ident.year}")
-    if report.rejection:
-        lines.append(f"Alasan : {report.rejection}")
-        return "\n".join(lines)
-    counts = report.record_counts()
-    lines.append(
-        f"Baris  : Pleno {counts['pleno']}, Pencegahan {counts['pencegahan']}, Kelembagaan {counts['kelembagaan']}"
-    )
+def report_text(
+    report: Report, district: District | None = None, deadline_day: int = Settings.deadline_day
+) -> str:
+    """The verdict in Indonesian, in the words of the feedback workbook (rekap.feedback)."""
+    from rekap.feedback import Timing, issue_line, verdict_lines, what_to_do
+
+    timing = Timing(deadline_day)  # not submitted yet: no received time, no lateness
+    width = max(len(label) for label, _ in verdict_lines(report, district, timing))
+    lines = [f"{label.ljust(width)} : {text}" for label, text in verdict_lines(report, district, timing)]
     for warning in report.warnings:
         lines.append(f"Peringatan: {warning}")
-    if report.status == ACCEPTED:
-        lines.append("Tidak ada catatan. Laporan siap dikirim.")
-    else:
-        lines.append(f"Catatan ({len(report.issues)}), perbaiki lalu kirim ulang:")
-        for issue in report.issues:
-            value = f" [{issue.value}]" if issue.value is not None else ""
-            lines.append(f"  - {issue.sheet} baris {issue.row}, kolom {issue.column}{value}: {issue.problem}")
+    if report.issues:
+        lines.append(f"Catatan ({len(report.issues)}):")
+        lines.extend(f"  - {issue_line(issue)}" for issue in report.issues)
+    lines.append(f"Apa yang harus dilakukan: {what_to_do(report, district, timing)}")
     return "\n".join(lines)
 
 
@@ -273,9 +275,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("template", help="write the blank district report workbook")
-    p.add_argument("--district", required=True, help="district code, e.g. 3603 or 36.03")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--district", help="district code, e.g. 3603 or 36.03")
+    which.add_argument("--all", action="store_true", help="one template per district of the province")
     p.add_argument("--month", required=True, help="reporting month, e.g. 2026-01")
-    p.add_argument("-o", "--output", help="output file (default Laporan_<code>_<YYYY-MM>.xlsx)")
+    p.add_argument(
+        "-o",
+        "--output",
+        help="output file (default Laporan_<code>_<YYYY-MM>.xlsx); with --all a folder "
+        "(default Templat_<YYYY-MM>)",
+    )
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("validate", help="check a report file before submitting it")

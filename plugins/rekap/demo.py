@@ -153,7 +153,7 @@ def fill_template(
     wb = load_workbook(path)
     ident = wb["Identitas"]
     for row in ident.iter_rows(min_col=1, max_col=2):
-        key = (row[0].value or "").strip()
+        key = str(row[0].value or "").strip().rstrip(" *")  # required keys are marked "*"
         if key == "Jumlah Anggota":
             row[1].value = members
         elif key == "Disusun Oleh":

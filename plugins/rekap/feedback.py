@@ -1,27 +1,57 @@
 """The district feedback workbook (metrics.md "The district feedback workbook").
 
-One small workbook per processed file, written back into the district's feedback folder:
-was the file accepted, why not, and which cells to fix. Everything the district reads is in
+One small workbook per processed file, written back into the district's feedback folder: the
+status (also in the file name), when the file arrived against its month's deadline, the month's
+own figures, why a file was refused, and every cell to fix with its address and the value as
+typed. Beside it, for a file with row-level issues, ``Ditandai_…``: a copy of the district's own
+workbook with each problem cell filled and commented.
+
+The wording lives here once: ``rekap validate`` prints the same lines (``verdict_lines``,
+``issue_line``, ``what_to_do``) as the workbook shows. Everything the district reads is in
 Indonesian; everything that came from its file is written as plain text (rekap.sheets).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, PatternFill
 
-from rekap import sheets, vocab
-from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, STATUS_LABELS, Report
+from rekap import cells, sheets, vocab
+from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, STATUS_LABELS, Issue, Report
+from rekap.periods import next_month, report_deadline, week_monday, weeks_of_month
 from rekap.registry import District
+from rekap.settings import DEFAULT_DEADLINE_DAY
 
 DUPLICATE = "duplicate"
 STATUS_DUPLICATE = "TIDAK DIMUAT ULANG"
 UNKNOWN_MONTH = "bulan-tidak-terbaca"  # never pretend a file we could not read has a month
+EMPTY_VALUE = "(kosong)"  # how an empty cell is quoted; "-" is quoted as "-"
+TEMPLATE_WORD = "templat"  # one word for the template, everywhere districts read (KBBI: templat)
 
-ISSUE_HEADERS = ("Lembar", "Baris", "Kolom", "Isian", "Masalah dan yang diharapkan")
+ISSUE_HEADERS = ("Lembar", "Sel", "Baris", "Kolom", "Isian tertulis", "Masalah dan yang diharapkan")
+
+# The status as the file name carries it, so a clerk opens the right file.
+NAME_STATUS = {
+    ACCEPTED: "DITERIMA",
+    ACCEPTED_WITH_ISSUES: "CATATAN",
+    REJECTED: "DITOLAK",
+    DUPLICATE: "DUPLIKAT",
+}
+
+HIGHLIGHT = PatternFill("solid", fgColor="FFC7CE")
+COMMENT_AUTHOR = "Bawaslu Provinsi"
+# The copy is made with openpyxl, which holds the whole workbook in memory: only for files whose
+# sheets unpack to at most this many bytes (a district month is far below; accepted files have
+# passed the size limits already, this keeps a worker safe on odd ones).
+HIGHLIGHT_MAX_SHEET_BYTES = 25 * 1024 * 1024
 
 _FILLS = {
     ACCEPTED: sheets.GREEN,
@@ -30,115 +60,340 @@ _FILLS = {
     DUPLICATE: sheets.BLUE,
 }
 
-_WHAT_TO_DO = {
-    ACCEPTED: (
-        "Laporan sudah diterima dan dihitung dalam rekap provinsi. Tidak ada yang perlu diperbaiki. "
-        "Simpan berkas ini sebagai tanda terima."
-    ),
-    ACCEPTED_WITH_ISSUES: (
-        "Laporan diterima dan dihitung, tetapi ada isian yang perlu diperbaiki (lihat lembar Catatan: "
-        "lembar, baris dan kolom yang dimaksud). Isian yang bermasalah tidak ikut dihitung sehingga dapat "
-        "menurunkan nilai kab/kota Anda. Perbaiki isian tersebut pada berkas laporan yang sama, lalu unggah "
-        "kembali ke folder kab/kota Anda: berkas baru untuk bulan yang sama menggantikan berkas ini."
-    ),
-    REJECTED: (
-        "Laporan TIDAK dimuat dan belum dihitung dalam rekap provinsi. Perbaiki berkas sesuai alasan "
-        "penolakan di atas, lalu unggah kembali ke folder kab/kota Anda sebelum batas waktu pelaporan. "
-        "Gunakan templat laporan resmi agar berkas dapat dibaca."
-    ),
-    DUPLICATE: (
-        "Tidak ada yang perlu dilakukan bila berkas ini terkirim dua kali tanpa sengaja: laporan identik "
-        "yang sudah diterima sebelumnya tetap berlaku. Bila ingin memperbaiki laporan, ubah isinya lalu "
-        "unggah kembali."
-    ),
-}
+
+@dataclass(frozen=True)
+class Timing:
+    """When the file arrived (None: not submitted yet, as in ``rekap validate``) and the
+    deadline setting (the report of month M is due by this day of M+1)."""
+
+    deadline_day: int = DEFAULT_DEADLINE_DAY
+    received_at: datetime | None = None
 
 
-def feedback_filename(district_code: str, year: int | None, month: int | None, now_local: datetime) -> str:
-    """``Umpan_Balik_3603_2026-01_20261124-100000.xlsx``; ``bulan-tidak-terbaca`` when unknown."""
-    period = f"{year:04d}-{month:02d}" if year and month else UNKNOWN_MONTH
-    return f"Umpan_Balik_{district_code}_{period}_{now_local:%Y%m%d-%H%M%S}.xlsx"
+@dataclass(frozen=True)
+class MonthFigures:
+    """The month's own figures (metrics.md rules, for this file alone)."""
+
+    weeks: tuple[tuple[int, int], ...]  # ISO weeks whose Thursday lies in the month
+    weeks_with_pleno: frozenset[tuple[int, int]]  # ... holding a quorate Rutin pleno
+    activities: int  # prevention activities dated in the month, each counted once
+    documented: int  # ... whose Bukti Dukung is present
+
+    @property
+    def weeks_without_pleno(self) -> list[tuple[int, int]]:
+        return [w for w in self.weeks if w not in self.weeks_with_pleno]
 
 
-def _status_key(report: Report) -> str:
+# --- names -------------------------------------------------------------------------------
+
+
+def status_key(report: Report) -> str:
     return DUPLICATE if report.rejection_code == DUPLICATE else report.status
+
+
+def feedback_filename(district_code: str, report: Report, now_local: datetime) -> str:
+    """``Umpan_Balik_3603_2026-01_CATATAN_20261124-100000.xlsx``; ``bulan-tidak-terbaca`` when
+    the month is unknown."""
+    ident = report.identity
+    period = f"{ident.year:04d}-{ident.month:02d}" if ident else UNKNOWN_MONTH
+    return (
+        f"Umpan_Balik_{district_code}_{period}_{NAME_STATUS[status_key(report)]}_"
+        f"{now_local:%Y%m%d-%H%M%S}.xlsx"
+    )
+
+
+def highlighted_filename(source_name: str, now_local: datetime) -> str:
+    """``Ditandai_<original stem>_<timestamp>.xlsx``."""
+    return f"Ditandai_{Path(source_name).stem}_{now_local:%Y%m%d-%H%M%S}.xlsx"
+
+
+# --- pure rules ----------------------------------------------------------------------------
+
+
+def days_late(received_at: datetime, deadline: datetime) -> int:
+    """Calendar days after the deadline day, in the deadline's time zone (0: on time)."""
+    if received_at <= deadline:
+        return 0
+    received_day = received_at.astimezone(deadline.tzinfo).date()
+    return max(1, (received_day - deadline.date()).days)
+
+
+def month_figures(report: Report) -> MonthFigures | None:
+    """Weeks of the month with a quorate Rutin pleno, activities and documented activities of one
+    validated report, by the rules of metrics.md: quorate ⇔ 2 × Jumlah Hadir > Jumlah Anggota
+    (an invalid Jumlah Hadir is absent); a record is placed by its date, else on the 1st of the
+    month; a pleno counts for the week holding its date; the same activity (date + Jenis + Nama
+    + Lokasi) counts once. None for a rejected file."""
+    ident = report.identity
+    if report.rejection or ident is None:
+        return None
+    weeks = tuple(weeks_of_month(ident.year, ident.month))
+    with_pleno = set()
+    for record in report.records.get(vocab.PLENO, []):
+        attendance = record.value("attendance") if record.cells["attendance"].readable else None
+        quorate = isinstance(attendance, int) and 2 * attendance > ident.members
+        if quorate and record.value("pleno_type") == "Rutin":
+            iso = report.placed_date(record).isocalendar()
+            if (iso[0], iso[1]) in weeks:
+                with_pleno.add((iso[0], iso[1]))
+    seen: set[tuple] = set()
+    activities = documented = 0
+    for record in report.records.get(vocab.PENCEGAHAN, []):
+        placed = report.placed_date(record)
+        if (placed.year, placed.month) != (ident.year, ident.month):
+            continue
+        parts = (
+            record.value("activity_type"),
+            cells.normalise_key(record.cells["activity_name"].text),
+            cells.normalise_key(record.cells["location"].text),
+        )
+        key = (placed, *parts) if all(parts) else (placed, "row", record.row)
+        if key in seen:
+            continue
+        seen.add(key)
+        activities += 1
+        documented += record.value("evidence") is True
+    return MonthFigures(weeks, frozenset(with_pleno), activities, documented)
+
+
+# --- the wording, shared by the workbook and `rekap validate` -------------------------------
+
+
+def _date_text(moment: datetime) -> str:
+    return f"{moment.day} {vocab.month_name(moment.month)} {moment.year}"
+
+
+def deadline_text(deadline: datetime) -> str:
+    """``5 Februari 2026 pukul 23.59 WIB``."""
+    return f"{_date_text(deadline)} pukul 23.59 {deadline.tzname()}"
+
+
+def _deadline(report: Report, district: District | None, timing: Timing) -> datetime | None:
+    ident = report.identity
+    if ident is None or district is None:
+        return None
+    return report_deadline(ident.year, ident.month, timing.deadline_day, district.zone)
+
+
+def _week_text(week: tuple[int, int]) -> str:
+    monday = week_monday(*week)
+    sunday = monday + timedelta(days=6)
+    return f"{monday:%d/%m}–{sunday:%d/%m}"
+
+
+def figures_lines(figures: MonthFigures) -> list[tuple[str, str]]:
+    weeks = len(figures.weeks)
+    pleno = f"{len(figures.weeks_with_pleno)} dari {weeks} minggu"
+    missing = figures.weeks_without_pleno
+    if missing:
+        pleno += f" (minggu tanpa pleno Rutin yang kuorum: {', '.join(_week_text(w) for w in missing)})"
+    documented = (
+        f"{figures.documented} dari {figures.activities} kegiatan "
+        f"({round(100 * figures.documented / figures.activities)}%)"
+        if figures.activities
+        else "tidak ada kegiatan"
+    )
+    return [
+        ("Minggu dengan pleno Rutin kuorum", pleno),
+        ("Kegiatan pencegahan", str(figures.activities)),
+        ("Kegiatan dengan bukti dukung", documented),
+    ]
+
+
+def timeliness_text(received_at: datetime, deadline: datetime) -> str:
+    late = days_late(received_at, deadline)
+    return f"TERLAMBAT {late} hari" if late else "Tepat waktu"
+
+
+def verdict_lines(report: Report, district: District | None, timing: Timing) -> list[tuple[str, str]]:
+    """Label/text lines of the verdict, in reading order (the workbook's Ringkasan and the
+    output of ``rekap validate``)."""
+    key = status_key(report)
+    ident = report.identity
+    if ident:
+        month = f"{vocab.month_name(ident.month)} {ident.year}"
+    else:  # a duplicate is not read again; a rejected file may have no readable month
+        month = "tidak diperiksa ulang" if key == DUPLICATE else "tidak terbaca"
+    if district is not None:
+        who = f"{district.dotted_code} – {district.district_name}"
+    else:
+        who = ident.district_code if ident else "tidak terbaca"
+    lines = [("Kabupaten/Kota", who), ("Berkas", report.file_name), ("Bulan laporan", month)]
+    deadline = _deadline(report, district, timing)
+    if timing.received_at is not None:
+        lines.append(("Diterima", sheets.local_time_text(_local(timing.received_at, district))))
+    if deadline is not None and key != DUPLICATE:
+        lines.append(("Batas waktu", deadline_text(deadline)))
+        if timing.received_at is not None and key != REJECTED:
+            lines.append(("Ketepatan waktu", timeliness_text(timing.received_at, deadline)))
+    lines.append(("Status", _status_text(key)))
+    if key == DUPLICATE:
+        lines.append(("Keterangan", report.rejection or ""))
+    elif key == REJECTED:
+        lines.append(("Alasan penolakan", report.rejection or ""))
+    figures = month_figures(report)
+    if figures is not None:
+        lines += figures_lines(figures)
+        counts = report.record_counts()
+        lines.append(
+            (
+                "Baris terbaca",
+                ", ".join(f"{vocab.SHEET_NAMES[kind]} {n}" for kind, n in counts.items()),
+            )
+        )
+        lines.append(("Catatan per baris", str(len(report.issues))))
+    return lines
+
+
+def _local(moment: datetime, district: District | None) -> datetime:
+    return moment.astimezone(district.zone) if district is not None else moment
 
 
 def _status_text(key: str) -> str:
     return STATUS_DUPLICATE if key == DUPLICATE else STATUS_LABELS[key]
 
 
+def value_text(issue: Issue) -> str:
+    """The value as typed: ``-`` shows ``-``, an empty cell ``(kosong)``."""
+    return issue.value if issue.value is not None else EMPTY_VALUE
+
+
+def where_text(issue: Issue) -> str:
+    """``Pleno sel E5 (baris 5, kolom Jumlah Hadir)``."""
+    cell = f" sel {issue.cell}" if issue.cell else ""
+    return f"{issue.sheet}{cell} (baris {issue.row}, kolom {issue.column})"
+
+
+def issue_line(issue: Issue) -> str:
+    return f"{where_text(issue)}: tertulis {value_text(issue)!s} — {issue.problem}"
+
+
+def what_to_do(report: Report, district: District | None, timing: Timing, now: datetime | None = None) -> str:
+    """What the district should do now, with the deadline where it matters."""
+    key = status_key(report)
+    deadline = _deadline(report, district, timing)
+    code = district.district_code if district else (report.identity.district_code if report.identity else "")
+    folder = f"folder inbox/{code}/" if code else "folder kab/kota Anda"
+    late = (
+        days_late(timing.received_at, deadline)
+        if deadline is not None and timing.received_at is not None
+        else 0
+    )
+    late_text = ""
+    if late:
+        ident = report.identity
+        y, m = next_month(ident.year, ident.month)
+        following = report_deadline(y, m, timing.deadline_day, district.zone)
+        late_text = (
+            f" Laporan ini TERLAMBAT {late} hari dari batas waktu {deadline_text(deadline)}; keterlambatan "
+            f"tidak dapat diperbaiki lagi. Kirim laporan {vocab.month_name(m)} {y} paling lambat "
+            f"{deadline_text(following)}."
+        )
+    if key == ACCEPTED:
+        return (
+            "Laporan sudah diterima dan dihitung dalam rekap provinsi. Tidak ada isian yang perlu diperbaiki."
+            f"{late_text} Simpan berkas ini sebagai tanda terima."
+        )
+    if key == ACCEPTED_WITH_ISSUES:
+        return (
+            "Laporan diterima dan dihitung, tetapi ada isian yang perlu diperbaiki (daftar catatan: lembar, sel, "
+            "isian tertulis dan yang diharapkan). Isian yang bermasalah tidak ikut dihitung sehingga dapat "
+            "menurunkan nilai kab/kota Anda. Perbaiki isian tersebut pada berkas laporan Anda, lalu unggah "
+            f"kembali ke {folder}: berkas baru untuk bulan yang sama menggantikan berkas ini.{late_text}"
+        )
+    if key == REJECTED:
+        if deadline is None:
+            when = (
+                f"paling lambat tanggal {timing.deadline_day} bulan sesudah bulan laporan (pukul 23.59 waktu "
+                "setempat)"
+            )
+        elif (timing.received_at or now or datetime.now(deadline.tzinfo)) > deadline:
+            when = f"secepatnya: batas waktu {deadline_text(deadline)} sudah lewat, laporan akan tercatat terlambat"
+        else:
+            when = f"paling lambat {deadline_text(deadline)}"
+        return (
+            "Laporan TIDAK dimuat dan belum dihitung dalam rekap provinsi. Perbaiki berkas sesuai alasan "
+            f"penolakan, lalu unggah kembali ke {folder} {when}. Gunakan {TEMPLATE_WORD} laporan resmi untuk "
+            f"bulan tersebut; {TEMPLATE_WORD} dikirim oleh operator Bawaslu Provinsi (mintalah kepada operator "
+            "bila belum ada)."
+        )
+    return (
+        "Tidak ada yang perlu dilakukan bila berkas ini terkirim dua kali tanpa sengaja: laporan identik "
+        "yang sudah diterima sebelumnya tetap berlaku. Bila ingin memperbaiki laporan, ubah isinya lalu "
+        "unggah kembali."
+    )
+
+
+# --- the feedback workbook -------------------------------------------------------------------
+
+
 def write_feedback(
-    report: Report, district: District, folder: Path, now_local: datetime, note: str | None
+    report: Report,
+    district: District,
+    folder: Path,
+    now_local: datetime,
+    note: str | None,
+    timing: Timing | None = None,
+    highlighted: Path | None = None,
 ) -> Path:
     """Write the feedback workbook for one processed file into ``folder``; return its path.
+    ``highlighted``: the ``Ditandai_…`` copy written beside it, if any.
 
     The caller (intake) writes into a scratch folder and renames the file into place, so a
     same-second name already in ``folder`` is simply replaced here."""
+    timing = timing or Timing()
     folder.mkdir(parents=True, exist_ok=True)
-    ident = report.identity
-    path = folder / feedback_filename(
-        district.district_code, ident.year if ident else None, ident.month if ident else None, now_local
-    )
+    path = folder / feedback_filename(district.district_code, report, now_local)
     wb = Workbook()
-    _summary_sheet(wb.active, report, district, now_local, note)
+    _summary_sheet(wb.active, report, district, now_local, timing, highlighted)
     _issues_sheet(wb.create_sheet("Catatan"), report)
     wb.save(path)
     return path
 
 
-def _summary_sheet(ws, report: Report, district: District, now_local: datetime, note: str | None) -> None:
+def _summary_sheet(
+    ws, report: Report, district: District, now_local: datetime, timing: Timing, highlighted: Path | None
+) -> None:
     ws.title = "Ringkasan"
-    key = _status_key(report)
-    ident = report.identity
-    sheets.set_widths(ws, [26, 90])
+    key = status_key(report)
+    sheets.set_widths(ws, [30, 86])
     sheets.text_cell(ws, 1, 1, "UMPAN BALIK PEMROSESAN LAPORAN BULANAN").font = sheets.TITLE_FONT
     sheets.text_cell(ws, 2, 1, f"Bawaslu Provinsi {district.province_name}")
-    if ident:
-        month = f"{vocab.month_name(ident.month)} {ident.year}"
-    else:  # a duplicate is not read again; a rejected file may have no readable month
-        month = "tidak diperiksa ulang" if key == DUPLICATE else "tidak terbaca"
-    row = sheets.label_value_rows(
-        ws,
-        4,
-        [
-            ("Kabupaten/Kota", f"{district.dotted_code} – {district.district_name}"),
-            ("Berkas", report.file_name),
-            ("Bulan laporan", month),
-            ("Waktu diproses", sheets.local_time_text(now_local)),
-        ],
-    )
-    sheets.text_cell(ws, row, 1, "Status").font = sheets.BOLD
-    status = sheets.text_cell(ws, row, 2, _status_text(key))
-    status.font = sheets.font(bold=True, size=13)
-    status.fill = _FILLS[key]
-    status.alignment = Alignment(vertical="center")
-    ws.row_dimensions[row].height = 22
-    row += 1
-    if key == DUPLICATE:
-        row = _wrapped(ws, row, "Keterangan", note or report.rejection)
-    elif key == REJECTED:
-        row = _wrapped(ws, row, "Alasan penolakan", report.rejection)
-    row += 1
-    if report.rejection is None:
-        sheets.text_cell(ws, row, 1, "Jumlah baris terbaca").font = sheets.SUBTITLE_FONT
-        row += 1
-        for kind, count in report.record_counts().items():
-            sheets.text_cell(ws, row, 1, f"Lembar {vocab.SHEET_NAMES[kind]}")
-            sheets.number_cell(ws, row, 2, count).alignment = Alignment(horizontal="left")
+    row = 4
+    lines = verdict_lines(report, district, timing)
+    after = next(i for i, (label, _) in enumerate(lines) if label == "Status")  # before the status
+    lines.insert(after, ("Waktu diproses", sheets.local_time_text(now_local)))
+    for label, text in lines:
+        if label == "Status":
+            sheets.text_cell(ws, row, 1, label).font = sheets.BOLD
+            status = sheets.text_cell(ws, row, 2, text)
+            status.font = sheets.font(bold=True, size=13)
+            status.fill = _FILLS[key]
+            status.alignment = Alignment(vertical="center")
+            ws.row_dimensions[row].height = 22
             row += 1
-        sheets.text_cell(ws, row, 1, "Catatan per baris")
-        sheets.number_cell(ws, row, 2, len(report.issues)).alignment = Alignment(horizontal="left")
-        row += 2
+        else:
+            row = _wrapped(ws, row, label, text)
+        if label == "Ketepatan waktu" and text.startswith("TERLAMBAT"):
+            ws.cell(row=row - 1, column=2).fill = sheets.RED
+            ws.cell(row=row - 1, column=2).font = sheets.BOLD
+    if key == ACCEPTED_WITH_ISSUES:
+        if highlighted is not None:
+            copy = f"{highlighted.name} (di folder yang sama): salinan laporan Anda, sel bermasalah diwarnai merah"
+            copy += " dan diberi komentar."
+        else:
+            copy = "tidak dibuat untuk berkas ini; lihat daftar di lembar Catatan."
+        row = _wrapped(ws, row, "Salinan bertanda", copy)
+    row += 1
     if report.warnings:
         sheets.text_cell(ws, row, 1, "Peringatan").font = sheets.SUBTITLE_FONT
         row += 1
         for warning in report.warnings:
             row = _wrapped(ws, row, "•", warning)
         row += 1
-    _wrapped(ws, row, "Apa yang harus dilakukan", _WHAT_TO_DO[key])
+    _wrapped(ws, row, "Apa yang harus dilakukan", what_to_do(report, district, timing, now_local))
     ws.cell(row=row, column=1).font = sheets.SUBTITLE_FONT
-    sheets.page_setup(ws, landscape=False)
+    sheets.page_setup(ws, landscape=False, one_page=True)
 
 
 def _wrapped(ws, row: int, label: str, text: str | None) -> int:
@@ -146,16 +401,23 @@ def _wrapped(ws, row: int, label: str, text: str | None) -> int:
     sheets.text_cell(ws, row, 1, label).font = sheets.BOLD
     ws.cell(row=row, column=1).alignment = sheets.WRAP_TOP
     sheets.text_cell(ws, row, 2, text).alignment = sheets.WRAP_TOP
-    # LibreOffice/Excel do not grow rows written by openpyxl: estimate ~85 characters a line.
-    lines = sum(1 + len(part) // 85 for part in (text or "").split("\n"))
+    # LibreOffice/Excel do not grow rows written by openpyxl: estimate ~80 characters a line.
+    lines = sum(1 + len(part) // 80 for part in (text or "").split("\n"))
     ws.row_dimensions[row].height = max(15, 15 * lines)
     return row + 1
 
 
+def issue_rows(report: Report) -> list[tuple[str, str, int, str, str, str]]:
+    """The Catatan table: sheet, cell, row, column, value as typed, problem."""
+    return [(i.sheet, i.cell, i.row, i.column, value_text(i), i.problem) for i in report.issues]
+
+
 def _issues_sheet(ws, report: Report) -> None:
-    sheets.set_widths(ws, [16, 8, 22, 30, 70])
+    widths = [13, 7, 7, 18, 26, 60]
+    sheets.set_widths(ws, widths)
     sheets.header_row(ws, 1, ISSUE_HEADERS)
     ws.freeze_panes = "A2"
+    last_column = len(ISSUE_HEADERS)
     if not report.issues:
         message = (
             "Berkas tidak dimuat, sehingga isinya belum diperiksa per baris."
@@ -163,18 +425,78 @@ def _issues_sheet(ws, report: Report) -> None:
             else "Tidak ada catatan: semua baris terbaca dengan benar."
         )
         sheets.text_cell(ws, 2, 1, message)
-        ws.auto_filter.ref = "A1:E1"
+        ws.auto_filter.ref = sheets.table_ref(1, 1, 1, last_column)
         sheets.page_setup(ws, title_rows="1:1")
         return
-    for row, issue in enumerate(report.issues, start=2):
-        sheets.text_cell(ws, row, 1, issue.sheet)
-        sheets.number_cell(ws, row, 2, issue.row)
-        sheets.text_cell(ws, row, 3, issue.column)
-        sheets.text_cell(ws, row, 4, issue.value)
-        sheets.text_cell(ws, row, 5, issue.problem)
-        for column in range(1, 6):
-            ws.cell(row=row, column=column).alignment = sheets.WRAP_TOP
+    for row, values in enumerate(issue_rows(report), start=2):
+        sheet, cell, excel_row, column, value, problem = values
+        sheets.text_cell(ws, row, 1, sheet)
+        sheets.text_cell(ws, row, 2, cell)
+        sheets.number_cell(ws, row, 3, excel_row)
+        sheets.text_cell(ws, row, 4, column)
+        sheets.text_cell(ws, row, 5, value)
+        sheets.text_cell(ws, row, 6, problem)
+        for column_index in range(1, last_column + 1):
+            ws.cell(row=row, column=column_index).alignment = sheets.WRAP_TOP
+        # Rows written by openpyxl do not grow: size them for the longest wrapped text.
+        lines = max(1 + len(value) // (widths[4] - 2), 1 + len(problem) // (widths[5] - 4))
+        ws.row_dimensions[row].height = 15 * lines
     last = len(report.issues) + 1
-    sheets.border_range(ws, 2, last, 1, 5)
-    ws.auto_filter.ref = sheets.table_ref(1, last, 1, 5)
+    sheets.border_range(ws, 2, last, 1, last_column)
+    ws.auto_filter.ref = sheets.table_ref(1, last, 1, last_column)
     sheets.page_setup(ws, title_rows="1:1")
+
+
+# --- the highlighted copy --------------------------------------------------------------------
+
+
+def write_highlighted(report: Report, source: Path, folder: Path, now_local: datetime) -> Path | None:
+    """``Ditandai_<stem>_<timestamp>.xlsx`` in ``folder``: the district's own workbook with every
+    problem cell filled and commented with what to fix. Only for an accepted .xlsx with row-level
+    issues; None when no copy is made (nothing to mark, not .xlsx, too big, or openpyxl cannot
+    open what the reader could), the feedback then says so."""
+    if report.rejection or not report.issues or source.suffix.lower() != ".xlsx":
+        return None
+    try:
+        with zipfile.ZipFile(source) as archive:
+            sheet_bytes = sum(
+                i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/")
+            )
+        if sheet_bytes > HIGHLIGHT_MAX_SHEET_BYTES:
+            return None
+        wb = load_workbook(source)
+    except Exception:  # the copy is a courtesy: an odd file gets its feedback without it
+        return None
+    by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
+    for issue in report.issues:
+        if issue.cell:
+            by_cell[(issue.sheet, issue.cell)].append(issue)
+    names = {name.strip().lower(): name for name in wb.sheetnames}
+    for (sheet, address), issues in by_cell.items():
+        name = names.get(sheet.strip().lower())
+        if name is None:
+            continue
+        ws = wb[name]
+        cell = _top_left(ws, address)
+        cell.fill = HIGHLIGHT
+        text = "\n".join(f"• {i.column}: {i.problem}" for i in issues)
+        if cell.comment is not None:  # keep what the district wrote there
+            text = f"{text}\n---\n{cell.comment.text}"
+        comment = Comment(text, COMMENT_AUTHOR)
+        comment.width, comment.height = 320, 40 + 20 * (len(text) // 45 + text.count("\n"))
+        cell.comment = comment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / highlighted_filename(report.file_name, now_local)
+    wb.save(path)
+    return path
+
+
+def _top_left(ws, address: str):
+    """The cell itself, or the top-left cell of the merged range it lies in (whose value the
+    reader used)."""
+    cell = ws[address]
+    if isinstance(cell, MergedCell):
+        for merged in ws.merged_cells.ranges:
+            if address in merged:
+                return ws.cell(row=merged.min_row, column=merged.min_col)
+    return cell

@@ -615,7 +615,8 @@ def _finish_known(
         feedback = Path(earlier["feedback_path"]) if earlier["feedback_path"] else None
         if feedback is not None and not feedback.exists():
             report = check_file(path, settings.registry, now, district_code, settings.limits())
-            _write_feedback(settings, report, district_code, feedback, now, None)
+            received_at = as_datetime(earlier["received_at"])
+            _write_feedback(settings, report, district_code, feedback, now, None, received_at, path)
         if earlier["status"] != REJECTED:
             record_archived(stored, earlier["sha256"], as_datetime(earlier["received_at"]), path, feedback)
         _move_into_place(path, stored)
@@ -641,7 +642,7 @@ def _finish_known(
         f"sebagai laporan {vocab.month_name(earlier['month'])} {earlier['year']} pada "
         f"{loaded_at:%d/%m/%Y %H:%M}; tidak dimuat ulang. Bila ingin memperbaiki laporan, ubah isinya lalu unggah kembali."
     )
-    feedback = _write_feedback(settings, _duplicate_report(path, note), district_code, None, now, note)
+    feedback = _write_feedback(settings, _duplicate_report(path, note), district_code, None, now, note, now)
     _move_into_place(path, target)
     return FileOutcome(
         path.name,
@@ -722,23 +723,39 @@ def _drive_write_error(root: Path, folder: Path, exc: OSError) -> DriveError:
 
 
 def _write_feedback(
-    settings: Settings, report: Report, district_code: str, path: Path | None, now: datetime, note: str | None
+    settings: Settings,
+    report: Report,
+    district_code: str,
+    path: Path | None,
+    now: datetime,
+    note: str | None,
+    received_at: datetime | None = None,
+    source: Path | None = None,
 ) -> Path:
     """Write the workbook in a hidden scratch folder, then rename it into place: a run killed
     while writing never leaves a half-written feedback file under the name the warehouse
-    records (``path``; None: a fresh name). A killed run's scratch is cleaned by the next
-    run (clean_stale_scratch)."""
-    from rekap.feedback import write_feedback
+    records (``path``; None: a fresh name). With ``source`` (the district's file) and row-level
+    issues, the highlighted copy ``Ditandai_…`` is written first and moved beside it. A killed
+    run's scratch is cleaned by the next run (clean_stale_scratch)."""
+    from rekap.feedback import Timing, write_feedback, write_highlighted
 
     district = settings.registry.get(district_code)
     root = settings.shared_root
     folder = drive_folder(root, FEEDBACK, district_code)
     scratch = folder / f"{SCRATCH_PREFIX}{os.getpid()}"
+    local = now.astimezone(district.zone)
     try:
         if os.path.lexists(scratch):  # ours from a killed run with the same pid, or a planted link
             shutil.rmtree(scratch) if stat.S_ISDIR(os.lstat(scratch).st_mode) else os.unlink(scratch)
         os.mkdir(scratch)
-        written = write_feedback(report, district, scratch, now.astimezone(district.zone), note)
+        marked = write_highlighted(report, source, scratch, local) if source is not None else None
+        if marked is not None:
+            marked_target = unique_path(folder / marked.name)
+            os.replace(marked, marked_target)
+            marked = marked_target
+        written = write_feedback(
+            report, district, scratch, local, note, Timing(settings.deadline_day, received_at), marked
+        )
         target = path if path is not None else unique_path(folder / written.name)
         if os.path.lexists(target) and stat.S_ISLNK(os.lstat(target).st_mode):
             os.unlink(target)  # the name the warehouse recorded is ours; a link there is not
@@ -753,13 +770,7 @@ def _predicted_feedback_path(settings: Settings, report: Report, district_code: 
     from rekap.feedback import feedback_filename
 
     district = settings.registry.get(district_code)
-    ident = report.identity
-    name = feedback_filename(
-        district_code,
-        ident.year if ident else None,
-        ident.month if ident else None,
-        now.astimezone(district.zone),
-    )
+    name = feedback_filename(district_code, report, now.astimezone(district.zone))
     return unique_path(settings.shared_root / FEEDBACK / district_code / name)
 
 
@@ -817,7 +828,7 @@ def _load_one(
                 return _finish_known(settings, path, district_code, earlier, now)
         raise
     # Committed: from here on a crash is repaired by the next run (see _finish_known).
-    _write_feedback(settings, report, district_code, feedback_path, now, None)
+    _write_feedback(settings, report, district_code, feedback_path, now, None, received_at, path)
     if report.status != REJECTED:
         # before the move: whatever is in archive/ has its received_at in the manifest
         record_archived(stored, digest, received_at, path, feedback_path)
@@ -940,9 +951,7 @@ def _filled(record: Record) -> tuple[int, int]:
 
 
 def _placed(record: Record, report: Report) -> date:
-    """A record is placed in time by its own date, else on the 1st of its report's month."""
-    value = record.value("date")
-    return value if isinstance(value, date) else date(report.identity.year, report.identity.month, 1)
+    return report.placed_date(record)
 
 
 def _key(value: Any) -> str | None:

@@ -39,6 +39,7 @@ class Cell:
     text: str | None  # what the district typed, for messages; None when empty or "-"
     value: Any = None  # typed value; None when empty or unreadable
     readable: bool = True  # False when text is present but could not be read as the type
+    typed: str | None = None  # exactly what the cell shows, "-" included: messages quote it
 
     @property
     def present(self) -> bool:
@@ -51,10 +52,18 @@ class Record:
     sheet: str  # the sheet's name as in the file
     row: int  # Excel row number
     cells: dict[str, Cell]
+    columns: dict[str, int] = field(default_factory=dict)  # field name -> 1-based column in the file
 
     def value(self, name: str) -> Any:
         cell = self.cells.get(name)
         return cell.value if cell else None
+
+    def address(self, name: str) -> str:
+        """``E5``: where the district finds this field of this record; "" when the column is absent."""
+        from openpyxl.utils import get_column_letter
+
+        column = self.columns.get(name)
+        return f"{get_column_letter(column)}{self.row}" if column else ""
 
 
 @dataclass(frozen=True)
@@ -67,10 +76,12 @@ class Issue:
     value: str | None
     problem: str  # Indonesian: what is wrong and what is expected
     rule: str = ""  # the GX expectation that found it
+    cell: str = ""  # Excel address in the district's file, e.g. "E5"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "sheet": self.sheet,
+            "cell": self.cell,
             "row": self.row,
             "column": self.column,
             "value": self.value,
@@ -112,6 +123,12 @@ class Report:
         from rekap.vocab import RECORD_KINDS
 
         return {kind: len(self.records.get(kind, [])) for kind in RECORD_KINDS}
+
+    def placed_date(self, record: Record) -> date:
+        """A record is placed in time by its own date, else on the 1st of its report's month."""
+        value = record.value("date")
+        assert self.identity is not None
+        return value if isinstance(value, date) else date(self.identity.year, self.identity.month, 1)
 
     def all_records(self) -> list[Record]:
         return [r for rows in self.records.values() for r in rows]

@@ -96,10 +96,20 @@ def week_monday(iso_year: int, iso_week: int) -> date:
 
 def weeks_of_period(period: Period) -> list[tuple[int, int]]:
     """ISO (year, week) pairs whose Thursday lies inside the period, in order."""
-    # The first Thursday on or after the period's start.
-    thursday = period.start + timedelta(days=(3 - period.start.weekday()) % 7)
+    return _weeks_with_thursday_in(period.start, period.end_exclusive)
+
+
+def weeks_of_month(year: int, month: int) -> list[tuple[int, int]]:
+    """The month's weeks by the same rule as a period's (ISO weeks whose Thursday lies in the
+    month), so the weeks of a period's two months are exactly the weeks of the period."""
+    return _weeks_with_thursday_in(date(year, month, 1), date(*next_month(year, month), 1))
+
+
+def _weeks_with_thursday_in(start: date, end_exclusive: date) -> list[tuple[int, int]]:
+    # The first Thursday on or after the start.
+    thursday = start + timedelta(days=(3 - start.weekday()) % 7)
     weeks = []
-    while thursday < period.end_exclusive:
+    while thursday < end_exclusive:
         iso = thursday.isocalendar()
         weeks.append((iso[0], iso[1]))
         thursday += timedelta(days=7)

@@ -7,8 +7,9 @@ records this module produces.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,12 @@ def find_header(sheet: RawSheet, kind: str) -> HeaderMatch | list[str]:
 
 def read_cell(field: vocab.Field, raw: Any, percent_cell: bool = False) -> Cell:
     """One cell typed by its field; unreadable content is kept as text, value None."""
+    cell = _typed_cell(field, raw, percent_cell)
+    cell.typed = cells.cell_text(raw)  # as the district sees it: "-" stays "-" in messages
+    return cell
+
+
+def _typed_cell(field: vocab.Field, raw: Any, percent_cell: bool) -> Cell:
     if cells.is_blank(raw):
         return Cell(text=None)
     text = cells.cell_text(raw)
@@ -99,21 +106,75 @@ def read_cell(field: vocab.Field, raw: Any, percent_cell: bool = False) -> Cell:
     return Cell(text, text)
 
 
+_RUNNING_NUMBER = re.compile(r"^\d{1,6}[.)]?$")
+
+
+def is_running_number(value: Any) -> bool:
+    """A whole number as pre-numbered tables hold it: ``4``, ``4.0``, ``"4"``, ``"4."``."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    if isinstance(value, float):
+        return value.is_integer() and value >= 0
+    return isinstance(value, str) and bool(_RUNNING_NUMBER.match(value.strip()))
+
+
+def is_example_row(values: dict[str, Any], example: dict[str, Any]) -> bool:
+    """The template's example row, untouched: its first cell says ``Contoh`` and every other
+    filled cell still holds the example's value. A cell the district typed over makes the row a
+    record (report-format.md: no filled row is dropped without a word); a cell it only cleared
+    does not, since nothing was filled in."""
+    marker = cells.normalise_key(vocab.EXAMPLE_MARKER)
+    first = next(iter(example))
+    if cells.normalise_key(values.get(first)) != marker:
+        return False
+    for name, raw in values.items():
+        if name == first or cells.is_blank(raw):
+            continue
+        if not _same_value(raw, example.get(name)):
+            return False
+    return True
+
+
+def _same_value(raw: Any, expected: Any) -> bool:
+    if isinstance(expected, date):
+        try:
+            return cells.parse_date(raw) == expected
+        except cells.Unreadable:
+            return False
+    return cells.normalise_key(raw) == cells.normalise_key(expected)
+
+
+def is_numbered_empty_row(values: dict[str, Any], header: HeaderMatch) -> bool:
+    """Only a running number, in ``No`` or, on a sheet without ``No`` (Kelembagaan), in the
+    table's first column: a pre-numbered empty row, not a record."""
+    filled = [name for name, v in values.items() if not cells.is_blank(v)]
+    if len(filled) != 1:
+        return False
+    number_column = "no" if "no" in header.columns else min(header.columns, key=header.columns.__getitem__)
+    return filled[0] == number_column and is_running_number(values[number_column])
+
+
 def read_records(
-    sheet: RawSheet, kind: str, header: HeaderMatch, percent_cells: set[tuple[int, int]]
+    sheet: RawSheet,
+    kind: str,
+    header: HeaderMatch,
+    percent_cells: set[tuple[int, int]],
+    year: int,
+    month: int,
 ) -> list[Record]:
+    from rekap.template import example_values
+
     fields = {f.name: f for f in vocab.SHEET_FIELDS[kind]}
+    example = example_values(kind, year, month)
     records: list[Record] = []
     for row_number in range(header.row + 1, len(sheet.rows) + 1):
         values = {name: sheet.cell(row_number, col) for name, col in header.columns.items()}
-        filled = {name for name, v in values.items() if not cells.is_blank(v)}
-        if not filled or filled == {"no"}:
+        if all(cells.is_blank(v) for v in values.values()) or is_numbered_empty_row(values, header):
             continue  # blank row, or a pre-numbered empty row
-        if cells.normalise_key(vocab.EXAMPLE_MARKER) in (
-            cells.normalise_key(values.get("no")),
-            cells.normalise_key(sheet.cell(row_number, 1)),
-        ):
-            continue  # the template's example row (Kelembagaan has no No: the marker is in column A)
+        if is_example_row(values, example):
+            continue
         record_cells = {
             name: read_cell(
                 fields[name],
@@ -123,7 +184,7 @@ def read_records(
             for name in fields
         }
         # Issues and the warehouse name the sheet as the format does, whatever its spelling here.
-        records.append(Record(kind, vocab.SHEET_NAMES[kind], row_number, record_cells))
+        records.append(Record(kind, vocab.SHEET_NAMES[kind], row_number, record_cells, dict(header.columns)))
     return records
 
 
@@ -361,7 +422,7 @@ def _read_into(
     if identitas is None:
         raise FileRejected(
             "identity_missing",
-            "Lembar 'Identitas' tidak ditemukan. Gunakan template laporan dan isi lembar Identitas "
+            "Lembar 'Identitas' tidak ditemukan. Gunakan templat laporan dan isi lembar Identitas "
             "(Kode Kab/Kota, Bulan, Tahun, Jumlah Anggota).",
         )
     values, missing = read_identity(identitas)
@@ -381,7 +442,7 @@ def _read_into(
         raise FileRejected(
             "sheets_missing",
             "Lembar 'Pleno' dan 'Pencegahan' tidak ditemukan; minimal salah satu harus ada. Gunakan "
-            "template laporan (nama lembar tidak boleh diubah) lalu unggah kembali.",
+            "templat laporan (nama lembar tidak boleh diubah) lalu unggah kembali.",
         )
     for kind, sheet in present.items():
         if sheet is None:
@@ -391,7 +452,7 @@ def _read_into(
             raise FileRejected(
                 "columns_missing",
                 f"Lembar '{sheet.name}': kolom wajib tidak ditemukan: {', '.join(header)}. Baris judul kolom "
-                f"harus berada di 15 baris pertama dan memuat semua kolom wajib seperti di template. "
+                f"harus berada di 15 baris pertama dan memuat semua kolom wajib seperti di templat. "
                 f"{FIX_AND_RESEND}",
             )
         if header.unknown:
@@ -399,7 +460,7 @@ def _read_into(
                 f"Lembar '{sheet.name}': kolom tidak dikenal diabaikan: {', '.join(header.unknown)}."
             )
         percent = set(_percent_candidates(sheet, header)) & sheet.percent_cells
-        records = read_records(sheet, kind, header, percent)
+        records = read_records(sheet, kind, header, percent, identity.year, identity.month)
         if len(records) > limits.max_rows_per_sheet:
             raise FileRejected(
                 "too_many_rows",
@@ -412,5 +473,5 @@ def _read_into(
         raise FileRejected(
             "empty_report",
             "Laporan kosong: tidak ada baris data di lembar Pleno, Pencegahan, maupun Kelembagaan. "
-            "Template kosong tidak dihitung sebagai laporan; isi kegiatan bulan ini lalu unggah kembali.",
+            "Templat kosong tidak dihitung sebagai laporan; isi kegiatan bulan ini lalu unggah kembali.",
         )

@@ -1,8 +1,12 @@
 """The blank district report workbook (report-format.md), written with openpyxl.
 
-The template is what a district is meant to fill: the exact labels of ``vocab`` as headers,
-drop-downs for every enumeration, number/date validation, one greyed example row (which the
-reader ignores: it carries ``Contoh`` in column A) and a ``Petunjuk`` sheet in Indonesian.
+The template is what a district clerk with little Excel skill fills in: ``Petunjuk`` first, in
+plain Indonesian; the exact labels of ``vocab`` as headers, required ones marked ``*``;
+drop-downs for every enumeration; number/date validation (Jumlah Hadir against the Jumlah
+Anggota the district gives on Identitas); one greyed, locked example row, which the reader
+recognises (``example_values``); identity and header cells locked, input cells unlocked, with
+sheet protection WITHOUT a password, so a clerk can still unprotect and fix a mistake knowingly;
+A4 landscape, one page wide, repeated headers.
 """
 
 from __future__ import annotations
@@ -13,41 +17,56 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rekap import vocab
-from rekap.periods import report_due_date
-from rekap.registry import District
+from rekap.periods import report_deadline
+from rekap.registry import District, Registry
 from rekap.settings import DEFAULT_DEADLINE_DAY
 
 DATE_FORMAT = "DD/MM/YYYY"
-EXAMPLE_MARKER = vocab.EXAMPLE_MARKER
 LIST_SHEET = "Daftar"  # hidden sheet holding the drop-down lists
 # Validation and formats cover this many rows below the example row: far more than any
 # district month, and cheap (validations are ranges, formats are column styles).
 DATA_ROWS = 1000
 EXCEL_EPOCH = date(1899, 12, 30)
+REQUIRED_MARK = " *"  # the reader's header matching ignores a trailing "*"
 
+# Data sheets: title, legend, header, example, then the district's rows.
+TITLE_ROW, LEGEND_ROW, HEADER_ROW, EXAMPLE_ROW = 1, 2, 3, 4
+FIRST_DATA_ROW = EXAMPLE_ROW + 1
+FORM_ROWS = 25  # bordered, formatted rows below the example: where the clerk sees to type
+# Identitas: title and legend, then one key per row from here.
+IDENTITY_FIRST_ROW = 4
+
+FONT = "Calibri"  # a Font() without a name renders as a serif font in LibreOffice
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = Font(name=FONT, bold=True, color="FFFFFF")
 EXAMPLE_FILL = PatternFill("solid", fgColor="D9D9D9")
-EXAMPLE_FONT = Font(italic=True, color="7F7F7F")
-KEY_FONT = Font(bold=True)
+EXAMPLE_FONT = Font(name=FONT, italic=True, color="595959")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # "type here"
+GIVEN_FILL = PatternFill("solid", fgColor="EDEDED")  # filled by the province, locked
+KEY_FONT = Font(name=FONT, bold=True)
+TITLE_FONT = Font(name=FONT, bold=True, size=14)
+LEGEND_FONT = Font(name=FONT, italic=True, color="404040")
+BODY_FONT = Font(name=FONT)
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+LOCKED = Protection(locked=True)
+UNLOCKED = Protection(locked=False)
 
 # Column widths by field type (characters); text columns are wide enough to read.
 WIDTHS = {
-    vocab.DATE: 14,
-    vocab.INTEGER: 14,
-    vocab.PERCENT: 13,
-    vocab.ENUM: 30,
-    vocab.PRESENCE: 34,
-    vocab.TEXT: 32,
+    vocab.DATE: 13,
+    vocab.INTEGER: 11,
+    vocab.PERCENT: 15,
+    vocab.ENUM: 24,
+    vocab.PRESENCE: 28,
+    vocab.TEXT: 26,
 }
 NARROW = {"no": 8}
 
@@ -59,33 +78,93 @@ LIST_NAMES = {
     "aspect": "DaftarAspek",
 }
 
+SHEET_TITLES = {
+    vocab.PLENO: "satu baris untuk setiap rapat pleno",
+    vocab.PENCEGAHAN: "satu baris untuk setiap kegiatan pencegahan",
+    vocab.KELEMBAGAAN: "satu baris untuk setiap program penguatan kelembagaan (diisi bila ada)",
+}
+LEGEND = (
+    "Kolom bertanda * wajib diisi. Baris abu-abu bertanda Contoh hanya contoh (terkunci, tidak dihitung): "
+    "mulai mengisi di baris putih di bawahnya. Notulen/Bukti Dukung yang memang tidak ada: tulis Tidak."
+)
+
 
 def template_filename(district_code: str, year: int, month: int) -> str:
     """``Laporan_3603_2026-01.xlsx``."""
     return f"Laporan_{district_code}_{year:04d}-{month:02d}.xlsx"
 
 
+def header_label(field: vocab.Field) -> str:
+    """The header as the template shows it: required columns end in ``*``."""
+    return field.label + (REQUIRED_MARK if field.required else "")
+
+
 def write_template(
     path: Path, district: District, year: int, month: int, deadline_day: int = DEFAULT_DEADLINE_DAY
 ) -> Path:
     """Write the blank report workbook of ``district`` for ``year``-``month`` to ``path``;
-    its instructions give the deadline of this deployment (``Settings.deadline_day``)."""
+    ``deadline_day`` is the setting (the report of M is due by that day of M+1)."""
     path = Path(path)
     wb = Workbook()
-    identitas = wb.active
-    identitas.title = vocab.SHEET_IDENTITAS
-    _write_identity(identitas, district, year, month)
-    _write_lists(wb)
+    petunjuk = wb.active
+    petunjuk.title = vocab.SHEET_PETUNJUK
+    _write_instructions(petunjuk, district, year, month, deadline_day)
+    members_cell = _write_identity(wb.create_sheet(vocab.SHEET_IDENTITAS), district, year, month)
     for kind in vocab.RECORD_KINDS:
-        ws = wb.create_sheet(vocab.SHEET_NAMES[kind])
-        _write_data_sheet(ws, kind, year, month)
-    _write_instructions(wb.create_sheet(vocab.SHEET_PETUNJUK), district, year, month, deadline_day)
-    # The list sheet last and hidden: districts should not edit it, the reader ignores it.
-    wb.move_sheet(LIST_SHEET, offset=len(wb.sheetnames))
-    wb.active = 0
+        _write_data_sheet(wb.create_sheet(vocab.SHEET_NAMES[kind]), kind, year, month, members_cell)
+    _write_lists(wb)  # last and hidden: districts should not edit it, the reader ignores it
+    wb.active = 0  # opens on Petunjuk
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def write_all_templates(
+    folder: Path, registry: Registry, year: int, month: int, deadline_day: int = DEFAULT_DEADLINE_DAY
+) -> list[Path]:
+    """One template per district of ``registry`` into ``folder``, for the operator to send out."""
+    return [
+        write_template(
+            Path(folder) / template_filename(d.district_code, year, month), d, year, month, deadline_day
+        )
+        for d in registry.districts
+    ]
+
+
+def _protect(ws: Worksheet) -> None:
+    """Sheet protection without a password: locked cells cannot be overwritten by accident,
+    and a clerk who knows what they are doing can still unprotect (Review > Unprotect)."""
+    ws.protection.sheet = True
+    # False = allowed: widening columns, taller rows and inserting/deleting rows stay possible.
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.insertRows = False
+    ws.protection.deleteRows = False
+
+
+def _page(ws: Worksheet, title_rows: str | None = None) -> None:
+    """A4 landscape, one page wide, as many pages tall as needed, headers on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _banner(ws: Worksheet, row: int, last_column: int, text: str, font: Font, height: float) -> None:
+    """A title or legend line across the table: merged, wrapped, locked."""
+    for column in range(1, last_column + 1):
+        ws.cell(row=row, column=column).protection = LOCKED  # else the column style unlocks it
+    cell = ws.cell(row=row, column=1, value=text)
+    cell.font = font
+    cell.alignment = Alignment(wrap_text=True, vertical="center")
+    if last_column > 1:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
+    ws.row_dimensions[row].height = height
 
 
 # --- Identitas ---------------------------------------------------------------------------
@@ -101,33 +180,55 @@ def _identity_values(district: District, year: int, month: int) -> dict[str, Any
 
 
 IDENTITY_NOTES = {
-    "district_code": "sudah terisi; jangan diubah",
-    "district_name": "sudah terisi",
-    "month": "bulan laporan; sudah terisi",
-    "year": "tahun laporan; sudah terisi",
+    "district_code": "sudah diisi oleh Bawaslu Provinsi (terkunci)",
+    "district_name": "sudah diisi (terkunci)",
+    "month": "bulan laporan; sudah diisi (terkunci)",
+    "year": "tahun laporan; sudah diisi (terkunci)",
     "members": "WAJIB diisi: jumlah anggota/pimpinan Bawaslu kab/kota (biasanya 3 atau 5)",
     "prepared_by": "nama penyusun laporan",
-    "report_date": "tanggal laporan disusun (dd/mm/yyyy)",
+    "report_date": "tanggal laporan disusun, misalnya 03/02/2026",
 }
 
 
-def _write_identity(ws: Worksheet, district: District, year: int, month: int) -> None:
+def _write_identity(ws: Worksheet, district: District, year: int, month: int) -> str:
+    """The Identitas sheet; returns the address of the Jumlah Anggota cell (``$B$8``)."""
     values = _identity_values(district, year, month)
-    for row, field in enumerate(vocab.IDENTITY_FIELDS, start=1):
-        key = ws.cell(row=row, column=1, value=field.label)
+    _banner(
+        ws,
+        1,
+        3,
+        f"IDENTITAS LAPORAN — {district.district_name}, {vocab.month_name(month)} {year}",
+        TITLE_FONT,
+        24,
+    )
+    _banner(
+        ws,
+        2,
+        3,
+        "Isi sel kuning. Sel abu-abu sudah diisi oleh Bawaslu Provinsi dan dikunci. Tanda * = wajib diisi.",
+        LEGEND_FONT,
+        18,
+    )
+    members_cell = ""
+    for row, field in enumerate(vocab.IDENTITY_FIELDS, start=IDENTITY_FIRST_ROW):
+        key = ws.cell(row=row, column=1, value=header_label(field))
         key.font = KEY_FONT
         key.border = BORDER
         value = ws.cell(row=row, column=2, value=values.get(field.name))
         value.border = BORDER
+        value.font = BODY_FONT
+        value.alignment = Alignment(horizontal="left")
         if field.name == "district_code":
             value.number_format = "@"  # a code, not a number: keeps "3603" as typed
         if field.type == vocab.DATE:
             value.number_format = DATE_FORMAT
-        if field.name not in values:
-            value.fill = PatternFill("solid", fgColor="FFF2CC")  # to be filled by the district
+        given = field.name in values
+        value.fill = GIVEN_FILL if given else INPUT_FILL
+        value.protection = LOCKED if given else UNLOCKED
         note = ws.cell(row=row, column=3, value=IDENTITY_NOTES.get(field.name, ""))
-        note.font = Font(italic=True, color="7F7F7F")
+        note.font = Font(name=FONT, italic=True, color="595959")
         if field.name == "members":
+            members_cell = f"$B${row}"
             dv = _validation(
                 "whole",
                 "Jumlah Anggota",
@@ -142,15 +243,18 @@ def _write_identity(ws: Worksheet, district: District, year: int, month: int) ->
             dv = _validation(
                 "date",
                 "Tanggal Laporan",
-                "Isi tanggal dengan format dd/mm/yyyy.",
+                "Isi tanggal dengan format dd/mm/yyyy, misalnya 03/02/2026.",
                 operator="greaterThan",
                 formula1="1",
             )
             ws.add_data_validation(dv)
             dv.add(value.coordinate)
-    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 30
-    ws.column_dimensions["C"].width = 70
+    ws.column_dimensions["C"].width = 72
+    _page(ws)
+    _protect(ws)
+    return members_cell
 
 
 # --- lists for the drop-downs ------------------------------------------------------------
@@ -170,16 +274,19 @@ def _write_lists(wb: Workbook) -> None:
         wb.defined_names[LIST_NAMES[name]] = DefinedName(LIST_NAMES[name], attr_text=ref)
         ws.column_dimensions[letter].width = 40
     ws.sheet_state = "hidden"
+    _protect(ws)
 
 
 # --- Pleno / Pencegahan / Kelembagaan ----------------------------------------------------
 
 
 def _example_row(kind: str, year: int, month: int) -> list[Any]:
+    # These values are also how the reader recognises an untouched example row in files made
+    # from any version of the template: change them only together with a reader test.
     day = date(year, month, min(5, calendar.monthrange(year, month)[1]))
     if kind == vocab.PLENO:
         return [
-            EXAMPLE_MARKER,
+            vocab.EXAMPLE_MARKER,
             day,
             "Rutin",
             f"001/BA/PL.01/{month:02d}/{year}",
@@ -191,7 +298,7 @@ def _example_row(kind: str, year: int, month: int) -> list[Any]:
         ]
     if kind == vocab.PENCEGAHAN:
         return [
-            EXAMPLE_MARKER,
+            vocab.EXAMPLE_MARKER,
             day,
             "Sosialisasi",
             "Sosialisasi pengawasan partisipatif",
@@ -204,7 +311,7 @@ def _example_row(kind: str, year: int, month: int) -> list[Any]:
         ]
     # Kelembagaan has no No column: the marker takes the place of Aspek.
     return [
-        EXAMPLE_MARKER,
+        vocab.EXAMPLE_MARKER,
         "Digitalisasi arsip pengawasan (Aspek: Pengolahan Data)",
         "Seluruh arsip tahun lalu terdigitalisasi",
         75,
@@ -213,41 +320,74 @@ def _example_row(kind: str, year: int, month: int) -> list[Any]:
     ]
 
 
-def _write_data_sheet(ws: Worksheet, kind: str, year: int, month: int) -> None:
+def example_values(kind: str, year: int, month: int) -> dict[str, Any]:
+    """The example row of ``kind`` by field name, first field first (it holds the marker)."""
+    return {f.name: v for f, v in zip(vocab.SHEET_FIELDS[kind], _example_row(kind, year, month), strict=True)}
+
+
+def _write_data_sheet(ws: Worksheet, kind: str, year: int, month: int, members_cell: str) -> None:
     fields = vocab.SHEET_FIELDS[kind]
-    header_row, example_row = 1, 2
-    first_data, last_data = example_row + 1, example_row + DATA_ROWS
+    last_data = FIRST_DATA_ROW + DATA_ROWS - 1
+    width = len(fields)
     for col, field in enumerate(fields, start=1):
-        cell = ws.cell(row=header_row, column=col, value=field.label)
-        cell.fill = HEADER_FILL
-        cell.font = HEADER_FONT
-        cell.border = BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         letter = get_column_letter(col)
         dim = ws.column_dimensions[letter]
         dim.width = NARROW.get(field.name, WIDTHS[field.type])
-        # Column styles apply to whatever the district types later, without writing
-        # 1000 empty styled cells the reader would have to walk through.
+        # Column styles apply to whatever the district types later, without writing 1000 empty
+        # styled cells the reader would have to walk through: unlocked, and formatted by type.
+        dim.protection = UNLOCKED
+        dim.font = BODY_FONT
         if field.type == vocab.DATE:
             dim.number_format = DATE_FORMAT
         elif field.type == vocab.INTEGER:
             dim.number_format = "0"
-        elif field.type in (vocab.TEXT, vocab.PRESENCE) and field.name != "no":
+        if field.type in (vocab.TEXT, vocab.PRESENCE) and field.name != "no":
             dim.alignment = Alignment(wrap_text=True, vertical="top")
-        rng = f"{letter}{first_data}:{letter}{last_data}"
-        dv = _field_validation(field, year, month)
+        else:
+            dim.alignment = Alignment(vertical="top")
+        dv = _field_validation(field, year, month, members_cell)
         if dv is not None:
             ws.add_data_validation(dv)
-            dv.add(rng)
-    ws.row_dimensions[header_row].height = 30
+            dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_data}")
+    title = f"{vocab.SHEET_NAMES[kind].upper()} — {SHEET_TITLES[kind]}, {vocab.month_name(month)} {year}"
+    _banner(ws, TITLE_ROW, width, title, TITLE_FONT, 24)
+    _banner(ws, LEGEND_ROW, width, LEGEND, LEGEND_FONT, 32)
+    for col, field in enumerate(fields, start=1):
+        cell = ws.cell(row=HEADER_ROW, column=col, value=header_label(field))
+        cell.fill = HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.border = BORDER
+        cell.protection = LOCKED
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.row_dimensions[HEADER_ROW].height = 32
     for col, value in enumerate(_example_row(kind, year, month), start=1):
-        cell = ws.cell(row=example_row, column=col, value=value)
+        cell = ws.cell(row=EXAMPLE_ROW, column=col, value=value)
         cell.fill = EXAMPLE_FILL
         cell.font = EXAMPLE_FONT
         cell.border = BORDER
+        cell.protection = LOCKED  # typed over, it would be a record: the row is not for typing
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
         if isinstance(value, date):
             cell.number_format = DATE_FORMAT
-    ws.freeze_panes = ws.cell(row=example_row, column=1)  # header stays visible
+    ws.row_dimensions[EXAMPLE_ROW].height = 45
+    # A visible grid where typing starts (and a printable blank form): explicitly unlocked.
+    for row in range(FIRST_DATA_ROW, FIRST_DATA_ROW + FORM_ROWS):
+        for col in range(1, width + 1):
+            cell = ws.cell(row=row, column=col)
+            cell.border = BORDER
+            cell.protection = UNLOCKED
+            cell.font = BODY_FONT
+            field = fields[col - 1]
+            if field.type == vocab.DATE:
+                cell.number_format = DATE_FORMAT
+            elif field.type == vocab.INTEGER:
+                cell.number_format = "0"
+            wrap = field.type in (vocab.TEXT, vocab.PRESENCE) and field.name != "no"
+            cell.alignment = Alignment(wrap_text=wrap, vertical="top")
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)  # header and example stay visible
+    _page(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    ws.print_area = f"A1:{get_column_letter(width)}{FIRST_DATA_ROW + FORM_ROWS - 1}"
+    _protect(ws)
 
 
 def _validation(kind: str, title: str, message: str, **kwargs: Any) -> DataValidation:
@@ -264,7 +404,7 @@ def _validation(kind: str, title: str, message: str, **kwargs: Any) -> DataValid
     )
 
 
-def _field_validation(field: vocab.Field, year: int, month: int) -> DataValidation | None:
+def _field_validation(field: vocab.Field, year: int, month: int, members_cell: str) -> DataValidation | None:
     if field.type == vocab.ENUM:
         return _validation(
             "list",
@@ -274,13 +414,14 @@ def _field_validation(field: vocab.Field, year: int, month: int) -> DataValidati
         )
     if field.type == vocab.INTEGER:
         if field.name == "attendance":
+            # Against the district's own Jumlah Anggota: hadir > anggota is an error in the feedback.
             return _validation(
                 "whole",
                 field.label,
-                "Isi bilangan bulat 0 sampai Jumlah Anggota (lembar Identitas).",
+                "Isi bilangan bulat 0 sampai Jumlah Anggota. Isi dulu Jumlah Anggota di lembar Identitas.",
                 operator="between",
                 formula1="0",
-                formula2="15",
+                formula2=f"{vocab.SHEET_IDENTITAS}!{members_cell}",
             )
         return _validation(
             "whole",
@@ -323,72 +464,104 @@ def _serial(day: date) -> int:
 # --- Petunjuk ----------------------------------------------------------------------------
 
 
-def _instruction_lines(
-    district: District, year: int, month: int, deadline_day: int = DEFAULT_DEADLINE_DAY
-) -> list[tuple[str, str]]:
+def deadline_text(year: int, month: int, deadline_day: int, district: District) -> str:
+    """``5 Februari 2026 pukul 23.59 WIB``: the deadline of a month as districts read it."""
+    due = report_deadline(year, month, deadline_day, district.zone)
+    return f"{due.day} {vocab.month_name(due.month)} {due.year} pukul 23.59 {due.tzname()}"
+
+
+def _instruction_lines(district: District, year: int, month: int, deadline_day: int) -> list[tuple[str, str]]:
     """(style, text) lines; style is "title", "head" or "" for body text."""
     period = f"{vocab.month_name(month)} {year}"
-    due = report_due_date(year, month, deadline_day)
+    code = district.district_code
     lines: list[tuple[str, str]] = [
-        ("title", f"Petunjuk Pengisian Laporan Bulanan {district.district_name} — {period}"),
+        ("title", f"Laporan Bulanan {district.district_name} — {period}"),
+        (
+            "",
+            "Baca petunjuk ini dulu. Lembar yang diisi ada di tab bawah: Identitas, Pleno, Pencegahan, "
+            "Kelembagaan.",
+        ),
         ("", ""),
         ("head", "1. Cara mengisi"),
         (
             "",
-            "• Isi lembar Identitas: Jumlah Anggota wajib diisi; Disusun Oleh dan Tanggal Laporan dianjurkan.",
+            "• Lembar Identitas: isi Jumlah Anggota (wajib), Disusun Oleh dan Tanggal Laporan. Kode, nama, "
+            "bulan dan tahun sudah diisi dan dikunci.",
         ),
-        ("", "  Kode Kab/Kota, Nama Kab/Kota, Bulan dan Tahun sudah terisi: jangan diubah."),
-        ("", "• Isi lembar Pleno (satu baris per rapat pleno) dan Pencegahan (satu baris per kegiatan)."),
-        ("", "  Lembar Kelembagaan diisi bila ada program penguatan kelembagaan (satu baris per program)."),
-        ("", "• Mulai mengisi tepat di bawah baris abu-abu bertanda 'Contoh'. Baris contoh tidak dihitung;"),
-        ("", "  boleh dibiarkan atau dihapus."),
-        ("", "• Jangan mengubah nama lembar dan judul kolom; jangan menyisipkan lembar atau gambar."),
+        (
+            "",
+            "• Lembar Pleno: satu baris untuk setiap rapat pleno. Lembar Pencegahan: satu baris untuk setiap "
+            "kegiatan pencegahan.",
+        ),
+        ("", "• Lembar Kelembagaan: diisi bila ada program penguatan kelembagaan (satu baris per program)."),
+        (
+            "",
+            "• Kolom bertanda * wajib diisi. Baris abu-abu bertanda Contoh hanya contoh: mulai mengisi di "
+            "baris putih tepat di bawahnya.",
+        ),
+        ("", "• Tanggal ditulis dd/mm/yyyy, misalnya 12/01/2026. Jumlah ditulis angka saja, misalnya 25."),
+        ("", "• Jumlah Hadir tidak boleh melebihi Jumlah Anggota di lembar Identitas."),
+        (
+            "",
+            "• Notulen dan Bukti Dukung: tautan (link) atau nomor dokumen; tulis Tidak bila memang tidak ada.",
+        ),
+        (
+            "",
+            "• Pilih Jenis Pleno, Jenis Kegiatan dan Aspek dari daftar pilihan (klik sel, lalu panah kecil).",
+        ),
+        ("", "• Judul kolom dan sel abu-abu dikunci agar tidak terhapus. Jangan mengganti nama lembar."),
         ("", "• Satu berkas untuk satu bulan laporan."),
-        ("", "• Tanggal ditulis dd/mm/yyyy (misalnya 12/01/2026). Jumlah ditulis angka saja (misalnya 25)."),
-        ("", "• Notulen dan Bukti Dukung: tautan (link) atau nomor dokumen; tulis Tidak bila tidak ada."),
         ("", ""),
-        ("head", "2. Kolom wajib dan isian yang diterima"),
+        ("head", "2. Batas waktu"),
+        (
+            "",
+            f"Laporan {period} paling lambat diterima {deadline_text(year, month, deadline_day, district)} "
+            f"(setiap bulan: tanggal {deadline_day} bulan berikutnya). Laporan yang masuk sesudahnya tetap "
+            "diterima tetapi tercatat terlambat.",
+        ),
+        ("", ""),
+        ("head", "3. Pengiriman"),
+        (
+            "",
+            f"Simpan sebagai Excel Workbook (.xlsx), lalu unggah ke folder inbox/{code}/ di drive bersama "
+            "Bawaslu Provinsi. Jangan mengunggah ke folder kab/kota lain.",
+        ),
+        (
+            "",
+            "Berkas .xls, .csv, .pdf atau foto tidak diterima. Jangan memberi kata sandi (password) pada berkas.",
+        ),
+        ("", ""),
+        ("head", "4. Umpan balik"),
+        (
+            "",
+            f"Setelah berkas diproses, operator Bawaslu Provinsi menaruh umpan balik di folder feedback/{code}/: "
+            "berkas Umpan_Balik_… dengan status DITERIMA, CATATAN (diterima, ada yang perlu diperbaiki) atau "
+            "DITOLAK (belum dihitung).",
+        ),
+        (
+            "",
+            "Bila ada catatan, berkas Ditandai_… di folder yang sama adalah salinan laporan Anda dengan sel "
+            "bermasalah diwarnai dan diberi komentar. Perbaiki di berkas laporan Anda lalu unggah kembali: "
+            "berkas baru untuk bulan yang sama menggantikan yang lama.",
+        ),
+        ("", "Templat kosong untuk bulan lain dapat diminta kepada operator Bawaslu Provinsi."),
+        ("", ""),
+        ("head", "5. Kolom dan isian yang diterima"),
     ]
     for kind in vocab.RECORD_KINDS:
         lines.append(("head", f"Lembar {vocab.SHEET_NAMES[kind]}"))
         for field in vocab.SHEET_FIELDS[kind]:
-            need = "wajib" if field.required else "opsional"
+            need = "wajib" if field.required else "boleh kosong"
             what = field.hint or _type_hint(field.type)
-            lines.append(("", f"• {field.label} ({need}): {what}"))
+            lines.append(("", f"• {header_label(field)} ({need}): {what}"))
     lines += [
         ("", ""),
         ("head", "Pilihan Jenis Pleno"),
         ("", ", ".join(vocab.PLENO_TYPES)),
         ("head", "Pilihan Jenis Kegiatan"),
-        *(("", f"• {v}") for v in vocab.ACTIVITY_TYPES),
+        ("", ", ".join(vocab.ACTIVITY_TYPES)),
         ("head", "Pilihan Aspek (Kelembagaan)"),
-        *(("", f"• {v}") for v in vocab.ASPECTS),
-        ("", ""),
-        ("head", "3. Batas waktu"),
-        (
-            "",
-            f"Laporan bulan M wajib diterima paling lambat tanggal {deadline_day} bulan M+1. "
-            f"Laporan {period} paling lambat {due.day} {vocab.month_name(due.month)} {due.year}.",
-        ),
-        ("", ""),
-        ("head", "4. Pengiriman"),
-        (
-            "",
-            f"Unggah berkas .xlsx ini ke folder inbox/{district.district_code}/ di drive bersama "
-            "(shared drive) Bawaslu Provinsi. Jangan mengunggah ke folder kab/kota lain.",
-        ),
-        ("", "Simpan sebagai Excel Workbook (.xlsx); berkas .xls, .csv, .pdf atau foto tidak diterima."),
-        ("", "Jangan memberi kata sandi (password) pada berkas."),
-        ("", ""),
-        ("head", "5. Periksa sebelum mengirim"),
-        (
-            "",
-            f"Jalankan: rekap validate {template_filename(district.district_code, year, month)} "
-            f"--district {district.district_code}",
-        ),
-        ("", "Status DITERIMA atau DITERIMA DENGAN CATATAN berarti berkas dapat diproses; perbaiki"),
-        ("", "catatan yang disebutkan. Status DITOLAK berarti berkas tidak dihitung: baca alasannya,"),
-        ("", "perbaiki, lalu periksa ulang sebelum mengunggah."),
+        ("", ", ".join(vocab.ASPECTS)),
     ]
     return lines
 
@@ -404,11 +577,23 @@ def _type_hint(kind: str) -> str:
     }[kind]
 
 
+PETUNJUK_WIDTH = 100  # characters in column A; the lines below wrap inside it
+
+
 def _write_instructions(ws: Worksheet, district: District, year: int, month: int, deadline_day: int) -> None:
     for row, (style, text) in enumerate(_instruction_lines(district, year, month, deadline_day), start=1):
         cell = ws.cell(row=row, column=1, value=text or None)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
         if style == "title":
-            cell.font = Font(bold=True, size=14)
+            cell.font = TITLE_FONT
+            ws.row_dimensions[row].height = 24
         elif style == "head":
-            cell.font = Font(bold=True)
-    ws.column_dimensions["A"].width = 110
+            cell.font = KEY_FONT
+        else:
+            cell.font = BODY_FONT
+            # Spreadsheet programs do not grow rows written by openpyxl: size them for the wrap.
+            lines = 1 + len(text) // PETUNJUK_WIDTH
+            ws.row_dimensions[row].height = 15 * lines
+    ws.column_dimensions["A"].width = PETUNJUK_WIDTH
+    _page(ws)
+    _protect(ws)

@@ -291,9 +291,10 @@ def _add_issue(report: Report, record: Record, meta: dict) -> None:
             sheet=record.sheet,
             row=record.row,
             column=label,
-            value=cell.text,
+            value=cell.typed if cell.typed is not None else cell.text,  # "-" is quoted, not shown empty
             problem=meta["problem"],
             rule=meta.get("rule", ""),
+            cell=record.address(field_name),
         )
     )
 

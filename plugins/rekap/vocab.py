@@ -17,8 +17,8 @@ RECORD_KINDS = (PLENO, PENCEGAHAN, KELEMBAGAAN)
 SHEET_IDENTITAS = "Identitas"
 SHEET_NAMES = {PLENO: "Pleno", PENCEGAHAN: "Pencegahan", KELEMBAGAAN: "Kelembagaan"}
 SHEET_PETUNJUK = "Petunjuk"
-# Column A of the template's greyed example row (No, or Aspek in Kelembagaan); the reader
-# skips any row so marked.
+# The template's greyed example row says this in its first cell; one constant for the template
+# that writes it and the reader that recognises it.
 EXAMPLE_MARKER = "Contoh"
 
 # Field types: how a cell is read.

@@ -79,7 +79,7 @@ class RawWorkbook:
 
 SAVE_AS_XLSX = (
     'Simpan ulang laporan sebagai .xlsx (Excel Workbook / LibreOffice "Excel 2007-365") '
-    "dari template laporan, lalu unggah kembali."
+    "dari templat laporan, lalu unggah kembali."
 )
 
 
@@ -129,7 +129,7 @@ def check_file(path: Path, limits: Limits) -> None:
         raise FileRejected(
             "too_large",
             f"Isi berkas setelah dibuka ({unpacked / 1048576:.0f} MB) melebihi batas "
-            f"{limits.max_unpacked_bytes / 1048576:.0f} MB. Gunakan template laporan tanpa gambar dan "
+            f"{limits.max_unpacked_bytes / 1048576:.0f} MB. Gunakan templat laporan tanpa gambar dan "
             "lembar tambahan, lalu unggah kembali.",
         )
 
