@@ -29,9 +29,9 @@ from rekap.airflow_local import (
     wait_for_health,
     wait_for_required_action,
 )
-from rekap.warehouse import engine_for
+from rekap.warehouse import engine_for, upgrade
 from sqlalchemy import text
-from workbooks import drop_two_months
+from workbooks import drop_two_months, set_up_drive
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 DAG = "consolidate_bimonthly"
@@ -53,7 +53,8 @@ def stack(tmp_path_factory):
     """A drive with 2026-B1 reports of two districts, an SMTP server, an Airflow home with an
     API server; each test runs `dags test` against it."""
     base = tmp_path_factory.mktemp("approval")
-    root = base / "drive"
+    root = set_up_drive(base / "drive")  # as `rekap drive init` and `rekap db upgrade` leave them
+    upgrade(f"sqlite:///{base / 'warehouse.sqlite'}")
     for code, members in (("3601", 5), ("3603", 3)):
         drop_two_months(root, code, members)
     inbox = Inbox()

@@ -15,7 +15,8 @@ from datetime import date
 
 import pytest
 from rekap.airflow_local import airflow_env, migrate, run_airflow
-from workbooks import drop_two_months, pleno_row, write_report
+from rekap.warehouse import upgrade
+from workbooks import drop_two_months, pleno_row, set_up_drive, write_report
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
@@ -30,6 +31,7 @@ def airflow_home(tmp_path_factory):
 
 
 def run_ingest(home, tmp_path, shared_root):
+    upgrade(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")  # what `rekap db upgrade` does at set-up
     env = airflow_env(
         home,
         {
@@ -83,9 +85,9 @@ def task_states(home) -> dict[tuple[str, int], tuple[str, str | None, int]]:
 
 
 def test_the_summary_table_is_in_the_main_log_group(airflow_home, tmp_path):
-    root = tmp_path / "drive"
+    root = set_up_drive(tmp_path / "drive")
     drop_two_months(root, "3601", 5)
-    (root / "inbox/3672").mkdir(parents=True)
+    (root / "inbox/3672").mkdir(parents=True, exist_ok=True)
     (root / "inbox/3672/catatan.docx").write_bytes(b"PK\x03\x04 not a workbook")
     write_report(root / "inbox/lepas.xlsx", district="3603", pleno=[pleno_row(1, date(2026, 1, 5))])
 

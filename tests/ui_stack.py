@@ -31,9 +31,11 @@ def demo_warehouse(base: Path) -> dict[str, str]:
     from rekap.periods import parse_period
     from rekap.registry import load_registry
     from rekap.settings import Settings
+    from rekap.warehouse import upgrade
 
     shared = base / "shared"
     generate_demo_drive(shared, load_registry())
+    upgrade(f"sqlite:///{base / 'warehouse.sqlite'}")  # what `rekap db upgrade` does at set-up
     env = {
         "REKAP_SHARED_ROOT": str(shared),
         "REKAP_WAREHOUSE_URL": f"sqlite:///{base / 'warehouse.sqlite'}",
