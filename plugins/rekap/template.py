@@ -175,42 +175,43 @@ def _write_lists(wb: Workbook) -> None:
 # --- Pleno / Pencegahan / Kelembagaan ----------------------------------------------------
 
 
-def _example_row(kind: str, year: int, month: int) -> list[Any]:
+def _example_row(kind: str, year: int, month: int) -> dict[str, Any]:
+    """The greyed example row, keyed by field name."""
     day = date(year, month, min(5, calendar.monthrange(year, month)[1]))
     if kind == vocab.PLENO:
-        return [
-            EXAMPLE_MARKER,
-            day,
-            "Rutin",
-            f"001/BA/PL.01/{month:02d}/{year}",
-            5,
-            "Evaluasi pengawasan tahapan",
-            "Menetapkan rencana pengawasan pekan berikutnya",
-            "https://drive.example/notulen-001 (atau Ada / Tidak)",
-            "(opsional)",
-        ]
+        return {
+            "no": EXAMPLE_MARKER,
+            "date": day,
+            "pleno_type": "Rutin",
+            "minutes_number": f"001/BA/PL.01/{month:02d}/{year}",
+            "attendance": 5,
+            "agenda": "Evaluasi pengawasan tahapan",
+            "decision": "Menetapkan rencana pengawasan pekan berikutnya",
+            "minutes": "https://drive.example/notulen-001 (atau Ada / Tidak)",
+            "remarks": "(opsional)",
+        }
     if kind == vocab.PENCEGAHAN:
-        return [
-            EXAMPLE_MARKER,
-            day,
-            "Sosialisasi",
-            "Sosialisasi pengawasan partisipatif",
-            "Kec. Contoh",
-            "Pemilih pemula",
-            40,
-            "Peserta memahami cara melapor dugaan pelanggaran",
-            "https://drive.example/bukti-001 (atau Tidak)",
-            "(opsional)",
-        ]
+        return {
+            "no": EXAMPLE_MARKER,
+            "date": day,
+            "activity_type": "Sosialisasi",
+            "activity_name": "Sosialisasi pengawasan partisipatif",
+            "location": "Kec. Contoh",
+            "target_group": "Pemilih pemula",
+            "participants": 40,
+            "result": "Peserta memahami cara melapor dugaan pelanggaran",
+            "evidence": "https://drive.example/bukti-001 (atau Tidak)",
+            "remarks": "(opsional)",
+        }
     # Kelembagaan has no No column: the marker takes the place of Aspek.
-    return [
-        EXAMPLE_MARKER,
-        "Digitalisasi arsip pengawasan (Aspek: Pengolahan Data)",
-        "Seluruh arsip tahun lalu terdigitalisasi",
-        75,
-        "Arsip digital",
-        "https://drive.example/bukti-k01 (atau Tidak)",
-    ]
+    return {
+        "aspect": EXAMPLE_MARKER,
+        "program": "Digitalisasi arsip pengawasan (Aspek: Pengolahan Data)",
+        "target": "Seluruh arsip tahun lalu terdigitalisasi",
+        "progress": 75,
+        "output": "Arsip digital",
+        "evidence": "https://drive.example/bukti-k01 (atau Tidak)",
+    }
 
 
 def _write_data_sheet(ws: Worksheet, kind: str, year: int, month: int) -> None:
@@ -240,7 +241,9 @@ def _write_data_sheet(ws: Worksheet, kind: str, year: int, month: int) -> None:
             ws.add_data_validation(dv)
             dv.add(rng)
     ws.row_dimensions[header_row].height = 30
-    for col, value in enumerate(_example_row(kind, year, month), start=1):
+    example = _example_row(kind, year, month)
+    for col, field in enumerate(fields, start=1):
+        value = example.get(field.name)
         cell = ws.cell(row=example_row, column=col, value=value)
         cell.fill = EXAMPLE_FILL
         cell.font = EXAMPLE_FONT
