@@ -48,10 +48,10 @@ def write_book(
         ws.append(list(row))
     for name, rows in sheets.items():
         ws = wb.create_sheet(name)
-        headers: list[Any] = []  # a dict row goes under the latest row naming a format header
+        headers: list[Any] = []  # a dict row goes under the first row naming a format header
         for row in rows:
             ws.append(laid_out(row, headers))
-            if isinstance(row, list) and any(h in FIELD_OF_LABEL for h in row if isinstance(h, str)):
+            if not headers and isinstance(row, list) and any(h in FIELD_OF_LABEL for h in row):
                 headers = row
         for rng in (merges or {}).get(name, []):
             ws.merge_cells(rng)
