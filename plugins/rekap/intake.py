@@ -605,7 +605,7 @@ def record_columns(submission_id: int, record: Record) -> dict[str, Any]:
     return row
 
 
-def insert_by_name(conn: Connection, table: str, row: dict[str, Any]) -> None:
+def insert_row(conn: Connection, table: str, row: dict[str, Any]) -> None:
     """INSERT with the column list and the parameters both taken from ``row``'s keys."""
     names = ", ".join(row)
     params = ", ".join(f":{name}" for name in row)
@@ -616,7 +616,7 @@ def insert_records(conn: Connection, submission_id: int, report: Report) -> None
     """The records as the district wrote them, and their issues."""
     for kind in vocab.RECORD_KINDS:
         for record in report.records.get(kind, []):
-            insert_by_name(conn, RECORD_TABLES[kind], record_columns(submission_id, record))
+            insert_row(conn, RECORD_TABLES[kind], record_columns(submission_id, record))
     for n, issue in enumerate(report.issues, start=1):
         conn.execute(
             text(
