@@ -1,5 +1,6 @@
 -- int_counted_pleno / int_counted_activity / int_counted_programme: the records that count
--- for one period, deduplicated. Parameters: :province_code, :period_id, :period_start, :period_end.
+-- for one period, deduplicated, from the staging layer (sql/stg_*.sql, embedded where
+-- {{stg_<kind>}} stands). Parameters: :province_code, :period_id, :period_start, :period_end.
 -- Rules (metrics.md "Which records count"):
 --   * only the current submission of a (district, month) counts: is_current = 1;
 --   * a record is placed in time by its own date (placed_date; the 1st of its report's month
@@ -7,41 +8,37 @@
 --   * across a district's current submissions the same pleno (date + Nomor Berita Acara) or
 --     activity (date + Jenis + Nama + Lokasi) counts once: the row of the latest submission;
 --   * a pleno counts for weeks_with_pleno by its ISO week (a week belongs to the period that
---     holds its Thursday), and for the other pleno metrics by its date;
+--     holds its Thursday; period_weeks), and for the other pleno metrics by its date;
 --   * each programme (Aspek + Program) is taken from the latest month of the period reporting it.
 
 DELETE FROM int_counted_pleno
 WHERE period_id = :period_id
   AND district_code IN (SELECT district_code FROM districts WHERE province_code = :province_code);
 
-INSERT INTO int_counted_pleno (
-    period_id, district_code, submission_id, excel_row, placed_date, iso_year, iso_week, pleno_type,
-    is_quorate, has_minutes, required_cells, filled_cells, dated_in_period, week_in_period
-)
+INSERT INTO int_counted_pleno BY NAME
 WITH
+stg_pleno AS ({{stg_pleno}}),
 ranked AS (
-    SELECT s.district_code, p.*,
+    SELECT p.*,
            ROW_NUMBER() OVER (
-               PARTITION BY s.district_code, p.placed_date,
+               PARTITION BY p.district_code, p.placed_date,
                    COALESCE(p.minutes_number_key,
                             'row:' || CAST(p.submission_id AS VARCHAR(20)) || ':' || CAST(p.excel_row AS VARCHAR(20)))
-               ORDER BY s.received_at DESC, p.submission_id DESC, p.excel_row
+               ORDER BY p.received_at DESC, p.submission_id DESC, p.excel_row
            ) AS nth
-    FROM pleno_records p
-    JOIN submissions s ON s.submission_id = p.submission_id
-    JOIN districts d ON d.district_code = s.district_code
-    WHERE s.is_current = 1 AND d.province_code = :province_code
+    FROM stg_pleno p
+    WHERE p.is_current = 1 AND p.province_code = :province_code
 ),
 flagged AS (
     SELECT r.*,
            CASE WHEN r.placed_date BETWEEN :period_start AND :period_end THEN 1 ELSE 0 END AS dated_in_period,
-           CASE WHEN w.iso_week IS NULL THEN 0 ELSE 1 END AS week_in_period
+           CASE WHEN r.week_period_id = :period_id THEN 1 ELSE 0 END AS week_in_period
     FROM ranked r
-    LEFT JOIN period_weeks w
-           ON w.period_id = :period_id AND w.iso_year = r.iso_year AND w.iso_week = r.iso_week
     WHERE r.nth = 1
 )
-SELECT CAST(:period_id AS VARCHAR(10)), district_code, submission_id, excel_row, placed_date, iso_year, iso_week,
+SELECT CAST(:period_id AS VARCHAR(10)) AS period_id, district_code, submission_id, excel_row, placed_date,
+       CASE WHEN week_in_period = 1 THEN iso_year END AS iso_year,
+       CASE WHEN week_in_period = 1 THEN iso_week END AS iso_week,
        pleno_type, is_quorate, has_minutes, required_cells, filled_cells, dated_in_period, week_in_period
 FROM flagged
 WHERE dated_in_period = 1 OR week_in_period = 1;
@@ -50,28 +47,24 @@ DELETE FROM int_counted_activity
 WHERE period_id = :period_id
   AND district_code IN (SELECT district_code FROM districts WHERE province_code = :province_code);
 
-INSERT INTO int_counted_activity (
-    period_id, district_code, submission_id, excel_row, placed_date, activity_type, participants,
-    has_evidence, required_cells, filled_cells
-)
+INSERT INTO int_counted_activity BY NAME
 WITH
+stg_pencegahan AS ({{stg_pencegahan}}),
 ranked AS (
-    SELECT s.district_code, a.*,
+    SELECT a.*,
            ROW_NUMBER() OVER (
-               PARTITION BY s.district_code, a.placed_date,
+               PARTITION BY a.district_code, a.placed_date,
                    CASE WHEN a.activity_type IS NULL OR a.activity_name_key IS NULL OR a.location_key IS NULL
                         THEN 'row:' || CAST(a.submission_id AS VARCHAR(20)) || ':' || CAST(a.excel_row AS VARCHAR(20))
                         ELSE a.activity_type || '|' || a.activity_name_key || '|' || a.location_key
                    END
-               ORDER BY s.received_at DESC, a.submission_id DESC, a.excel_row
+               ORDER BY a.received_at DESC, a.submission_id DESC, a.excel_row
            ) AS nth
-    FROM pencegahan_records a
-    JOIN submissions s ON s.submission_id = a.submission_id
-    JOIN districts d ON d.district_code = s.district_code
-    WHERE s.is_current = 1 AND d.province_code = :province_code
+    FROM stg_pencegahan a
+    WHERE a.is_current = 1 AND a.province_code = :province_code
 )
-SELECT CAST(:period_id AS VARCHAR(10)), district_code, submission_id, excel_row, placed_date, activity_type,
-       participants, has_evidence, required_cells, filled_cells
+SELECT CAST(:period_id AS VARCHAR(10)) AS period_id, district_code, submission_id, excel_row, placed_date,
+       activity_type, participants, has_evidence, required_cells, filled_cells
 FROM ranked
 WHERE nth = 1 AND placed_date BETWEEN :period_start AND :period_end;
 
@@ -79,25 +72,22 @@ DELETE FROM int_counted_programme
 WHERE period_id = :period_id
   AND district_code IN (SELECT district_code FROM districts WHERE province_code = :province_code);
 
-INSERT INTO int_counted_programme (
-    period_id, district_code, submission_id, excel_row, aspect, program, progress, required_cells, filled_cells
-)
+INSERT INTO int_counted_programme BY NAME
 WITH
+stg_kelembagaan AS ({{stg_kelembagaan}}),
 ranked AS (
-    SELECT s.district_code, k.*,
+    SELECT k.*,
            ROW_NUMBER() OVER (
-               PARTITION BY s.district_code, COALESCE(k.aspect, '?'),
+               PARTITION BY k.district_code, COALESCE(k.aspect, '?'),
                    COALESCE(k.program_key,
                             'row:' || CAST(k.submission_id AS VARCHAR(20)) || ':' || CAST(k.excel_row AS VARCHAR(20)))
-               ORDER BY s.year DESC, s.month DESC, k.excel_row
+               ORDER BY k.year DESC, k.month DESC, k.excel_row
            ) AS nth
-    FROM kelembagaan_records k
-    JOIN submissions s ON s.submission_id = k.submission_id
-    JOIN districts d ON d.district_code = s.district_code
-    JOIN period_months m ON m.period_id = :period_id AND m.year = s.year AND m.month = s.month
-    WHERE s.is_current = 1 AND d.province_code = :province_code
+    FROM stg_kelembagaan k
+    JOIN period_months m ON m.period_id = :period_id AND m.year = k.year AND m.month = k.month
+    WHERE k.is_current = 1 AND k.province_code = :province_code
 )
-SELECT CAST(:period_id AS VARCHAR(10)), district_code, submission_id, excel_row, aspect, program, progress,
-       required_cells, filled_cells
+SELECT CAST(:period_id AS VARCHAR(10)) AS period_id, district_code, submission_id, excel_row, aspect, program,
+       progress, required_cells, filled_cells
 FROM ranked
 WHERE nth = 1;

@@ -7,12 +7,7 @@
 DELETE FROM int_district_period
 WHERE period_id = :period_id AND province_code = :province_code;
 
-INSERT INTO int_district_period (
-    province_code, district_code, period_id, reports_expected, reports_received, reports_on_time,
-    weeks_in_period, weeks_with_pleno, pleno_count, pleno_quorate, pleno_with_minutes,
-    prevention_count, prevention_participants, prevention_documented, prevention_type_count,
-    kelembagaan_progress, required_cells, filled_cells, issue_count
-)
+INSERT INTO int_district_period BY NAME
 WITH
 months AS (
     SELECT year, month FROM period_months WHERE period_id = :period_id
@@ -87,23 +82,24 @@ issue_counts AS (
 SELECT
     d.province_code,
     d.district_code,
-    CAST(:period_id AS VARCHAR(10)),
-    (SELECT COUNT(*) FROM months),
-    COALESCE(r.reports_received, 0),
-    COALESCE(r.reports_on_time, 0),
-    (SELECT COUNT(*) FROM period_weeks WHERE period_id = :period_id),
-    COALESCE(w.weeks_with_pleno, 0),
-    COALESCE(p.pleno_count, 0),
-    COALESCE(p.pleno_quorate, 0),
-    COALESCE(p.pleno_with_minutes, 0),
-    COALESCE(a.prevention_count, 0),
-    COALESCE(a.prevention_participants, 0),
-    COALESCE(a.prevention_documented, 0),
-    COALESCE(a.prevention_type_count, 0),
+    CAST(:period_id AS VARCHAR(10)) AS period_id,
+    (SELECT COUNT(*) FROM months) AS reports_expected,
+    COALESCE(r.reports_received, 0) AS reports_received,
+    COALESCE(r.reports_on_time, 0) AS reports_on_time,
+    (SELECT COUNT(*) FROM period_weeks WHERE period_id = :period_id) AS weeks_in_period,
+    COALESCE(w.weeks_with_pleno, 0) AS weeks_with_pleno,
+    COALESCE(p.pleno_count, 0) AS pleno_count,
+    COALESCE(p.pleno_quorate, 0) AS pleno_quorate,
+    COALESCE(p.pleno_with_minutes, 0) AS pleno_with_minutes,
+    COALESCE(a.prevention_count, 0) AS prevention_count,
+    COALESCE(a.prevention_participants, 0) AS prevention_participants,
+    COALESCE(a.prevention_documented, 0) AS prevention_documented,
+    COALESCE(a.prevention_type_count, 0) AS prevention_type_count,
     k.kelembagaan_progress,
-    COALESCE(p.required_cells, 0) + COALESCE(a.required_cells, 0) + COALESCE(k.required_cells, 0),
-    COALESCE(p.filled_cells, 0) + COALESCE(a.filled_cells, 0) + COALESCE(k.filled_cells, 0),
-    COALESCE(i.issue_count, 0)
+    COALESCE(p.required_cells, 0) + COALESCE(a.required_cells, 0) + COALESCE(k.required_cells, 0)
+        AS required_cells,
+    COALESCE(p.filled_cells, 0) + COALESCE(a.filled_cells, 0) + COALESCE(k.filled_cells, 0) AS filled_cells,
+    COALESCE(i.issue_count, 0) AS issue_count
 FROM period_districts d
 LEFT JOIN report_counts r ON r.district_code = d.district_code
 LEFT JOIN pleno_counts p ON p.district_code = d.district_code

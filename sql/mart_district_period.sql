@@ -8,14 +8,7 @@
 DELETE FROM mart_district_period
 WHERE period_id = :period_id AND province_code = :province_code;
 
-INSERT INTO mart_district_period (
-    province_code, district_code, district_name, period_id, period_start, period_end,
-    reports_expected, reports_received, reports_on_time, reporting_rate, on_time_rate,
-    weeks_in_period, weeks_with_pleno, pleno_compliance, pleno_count, pleno_quorate_rate,
-    pleno_minutes_rate, prevention_count, prevention_participants, prevention_documented_rate,
-    prevention_type_count, kelembagaan_progress, record_completeness, issue_count,
-    score, status, rank, score_change
-)
+INSERT INTO mart_district_period BY NAME
 WITH
 rated AS (
     SELECT
@@ -66,9 +59,9 @@ SELECT
     CASE WHEN s.reports_received = 0 THEN 'TIDAK MELAPOR'
          WHEN s.score_9 >= :baik_min THEN 'BAIK'
          WHEN s.score_9 >= :cukup_min THEN 'CUKUP'
-         ELSE 'KURANG' END,
-    RANK() OVER (ORDER BY s.score_9 DESC),
-    s.score - prev.score
+         ELSE 'KURANG' END AS status,
+    RANK() OVER (ORDER BY s.score_9 DESC) AS rank,
+    s.score - prev.score AS score_change
 FROM steady s
 LEFT JOIN mart_district_period prev
        ON prev.district_code = s.district_code AND prev.period_id = s.previous_period_id;

@@ -5,28 +5,24 @@
 DELETE FROM mart_province_period
 WHERE period_id = :period_id AND province_code = :province_code;
 
-INSERT INTO mart_province_period (
-    province_code, period_id, districts_total, districts_reported, districts_fully_reported,
-    reporting_rate, on_time_rate, pleno_compliance, prevention_count, prevention_participants,
-    record_completeness, average_score, generated_at, report_path
-)
+INSERT INTO mart_province_period BY NAME
 SELECT
     c.province_code,
     c.period_id,
-    COUNT(*),
-    SUM(CASE WHEN c.reports_received > 0 THEN 1 ELSE 0 END),
-    SUM(CASE WHEN c.reports_received = c.reports_expected THEN 1 ELSE 0 END),
-    CAST(SUM(c.reports_received) AS DOUBLE PRECISION) / SUM(c.reports_expected),
-    CAST(SUM(c.reports_on_time) AS DOUBLE PRECISION) / SUM(c.reports_expected),
-    CAST(SUM(c.weeks_with_pleno) AS DOUBLE PRECISION) / SUM(c.weeks_in_period),
-    SUM(c.prevention_count),
-    SUM(c.prevention_participants),
+    COUNT(*) AS districts_total,
+    SUM(CASE WHEN c.reports_received > 0 THEN 1 ELSE 0 END) AS districts_reported,
+    SUM(CASE WHEN c.reports_received = c.reports_expected THEN 1 ELSE 0 END) AS districts_fully_reported,
+    CAST(SUM(c.reports_received) AS DOUBLE PRECISION) / SUM(c.reports_expected) AS reporting_rate,
+    CAST(SUM(c.reports_on_time) AS DOUBLE PRECISION) / SUM(c.reports_expected) AS on_time_rate,
+    CAST(SUM(c.weeks_with_pleno) AS DOUBLE PRECISION) / SUM(c.weeks_in_period) AS pleno_compliance,
+    SUM(c.prevention_count) AS prevention_count,
+    SUM(c.prevention_participants) AS prevention_participants,
     CASE WHEN SUM(c.required_cells) = 0 THEN NULL
-         ELSE CAST(SUM(c.filled_cells) AS DOUBLE PRECISION) / SUM(c.required_cells) END,
+         ELSE CAST(SUM(c.filled_cells) AS DOUBLE PRECISION) / SUM(c.required_cells) END AS record_completeness,
     (SELECT AVG(m.score) FROM mart_district_period m
-      WHERE m.period_id = :period_id AND m.province_code = :province_code),
-    :generated_at,
-    :report_path
+      WHERE m.period_id = :period_id AND m.province_code = :province_code) AS average_score,
+    :generated_at AS generated_at,
+    :report_path AS report_path
 FROM int_district_period c
 WHERE c.period_id = :period_id AND c.province_code = :province_code
 GROUP BY c.province_code, c.period_id;

@@ -81,12 +81,19 @@ def upgraded(url: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def warehouse_url(request, tmp_path):
+def empty_warehouse_url(request, tmp_path):
+    """A SQLite file (not yet created) or an empty PostgreSQL database: for tests of the
+    migrations themselves."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def warehouse_url(empty_warehouse_url):
     """Each test using this runs twice: on a SQLite file and on a PostgreSQL database, both
     created and migrated as `rekap db upgrade` does."""
-    if request.param == "sqlite":
-        return upgraded(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
-    return upgraded(request.getfixturevalue("postgres_url"))
+    return upgraded(empty_warehouse_url)
 
 
 @pytest.fixture

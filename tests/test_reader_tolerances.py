@@ -14,10 +14,12 @@ from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Report
 from rekap.reader import is_running_number
 from rekap.template import example_values
 from workbooks import (
+    FIELD_OF_LABEL,
     KELEMBAGAAN_HEADERS,
     PENCEGAHAN_HEADERS,
     PLENO_HEADERS,
     kelembagaan_row,
+    laid_out,
     pencegahan_row,
     pleno_row,
     write_report,
@@ -49,8 +51,11 @@ def write_book(
         ws.append(list(row))
     for name, rows in sheets.items():
         ws = wb.create_sheet(name)
+        headers: list[Any] = []  # a dict row goes under the first row naming a format header
         for row in rows:
-            ws.append(row)
+            ws.append(laid_out(row, headers))
+            if not headers and isinstance(row, list) and any(h in FIELD_OF_LABEL for h in row):
+                headers = row
         for rng in (merges or {}).get(name, []):
             ws.merge_cells(rng)
         for coord, fmt in (formats or {}).get(name, {}).items():
@@ -156,8 +161,7 @@ def test_renamed_reordered_headers_and_aliases(tmp_path, banten, now):
 
 def test_unknown_extra_column_is_ignored_with_a_warning(tmp_path, banten, now):
     headers = [*PLENO_HEADERS[:4], "Foto Kegiatan", *PLENO_HEADERS[4:]]
-    row = pleno_row(1, date(2026, 1, 5))
-    row = [*row[:4], "foto.jpg", *row[4:]]
+    row = {**pleno_row(1, date(2026, 1, 5)), "Foto Kegiatan": "foto.jpg"}
     report = check(write_book(tmp_path / "r.xlsx", {"Pleno": [headers, row]}), banten, now)
     assert report.status == ACCEPTED
     assert report.records["pleno"][0].value("attendance") == 5
@@ -341,7 +345,7 @@ def test_merged_cells_in_the_data_area_belong_to_the_top_left_cell(tmp_path, ban
         pleno_row(2, None, ba="BA-2"),
         pleno_row(3, date(2026, 1, 12), ba="BA-3"),
     ]
-    rows[3][6] = None  # Keputusan of row 4 lies under the merge below
+    rows[3]["decision"] = None  # Keputusan of row 4 lies under the merge below
     # Tanggal merged over rows 2-3; Keputusan merged over rows 3-4
     path = write_book(tmp_path / "r.xlsx", {"Pleno": rows}, merges={"Pleno": ["B2:B3", "G3:G4"]})
     report = check(path, banten, now)
@@ -377,9 +381,9 @@ def test_ods_reads_the_same_as_xlsx(banten, now):
 
 def test_required_cell_empty_or_dash(tmp_path, banten, now):
     empty = pleno_row(1, date(2026, 1, 5))
-    empty[5] = None  # Agenda
+    empty["agenda"] = None
     dash = pleno_row(2, date(2026, 1, 6))
-    dash[7] = "-"  # Notulen
+    dash["minutes"] = "-"
     enc = pencegahan_row(1, date(2026, 1, 5), lokasi="  ")
     path = write_book(
         tmp_path / "r.xlsx", {"Pleno": [PLENO_HEADERS, empty, dash], "Pencegahan": [PENCEGAHAN_HEADERS, enc]}

@@ -1,7 +1,9 @@
 """Building district report workbooks for tests, the way districts really fill them.
 
 ``write_report`` writes a real .xlsx with openpyxl; every argument is a way real files drift
-from the template (title rows, renamed headers, extra columns, text dates...).
+from the template (title rows, renamed headers, extra columns, text dates...). A data row is a
+dict keyed by field name (``vocab.Field.name``; a header not in the format by its own text),
+laid out under whatever headers the sheet has; a list is written as it is, cell by cell.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from rekap import vocab
 
 PLENO_HEADERS = [
     "No",
@@ -38,12 +41,34 @@ PENCEGAHAN_HEADERS = [
     "Keterangan",
 ]
 KELEMBAGAAN_HEADERS = ["Aspek", "Program", "Target", "Capaian (%)", "Output", "Bukti Dukung"]
+# A header of the format -> its field name (the same label means the same field in every sheet).
+FIELD_OF_LABEL = {f.label: f.name for fields in vocab.SHEET_FIELDS.values() for f in fields}
+
+
+def laid_out(row: dict[str, Any] | list[Any], headers: list[str]) -> list[Any]:
+    """A row's cells in the order of ``headers``; every key of a dict row must have its column."""
+    if not isinstance(row, dict):
+        return list(row)
+    keys = [FIELD_OF_LABEL.get(h, h) for h in headers]
+    unplaced = set(row) - set(keys)
+    assert not unplaced, f"no column for {sorted(unplaced)} under headers {headers}"
+    return [row.get(k) for k in keys]
 
 
 def pleno_row(
     n: int, day: date | str, jenis: str = "Rutin", hadir: Any = 5, notulen: str = "Ada", ba: str | None = None
-) -> list[Any]:
-    return [n, day, jenis, ba or f"BA-{n:03d}", hadir, "Evaluasi pengawasan", "Disetujui", notulen, None]
+) -> dict[str, Any]:
+    return {
+        "no": n,
+        "date": day,
+        "pleno_type": jenis,
+        "minutes_number": ba or f"BA-{n:03d}",
+        "attendance": hadir,
+        "agenda": "Evaluasi pengawasan",
+        "decision": "Disetujui",
+        "minutes": notulen,
+        "remarks": None,
+    }
 
 
 def pencegahan_row(
@@ -53,23 +78,32 @@ def pencegahan_row(
     peserta: Any = 40,
     bukti: str = "https://drive.example/bukti",
     lokasi: str = "Kec. Cikupa",
-) -> list[Any]:
-    return [
-        n,
-        day,
-        jenis,
-        f"Sosialisasi pengawasan {n}",
-        lokasi,
-        "Pemilih pemula",
-        peserta,
-        "Peserta memahami pengawasan",
-        bukti,
-        None,
-    ]
+) -> dict[str, Any]:
+    return {
+        "no": n,
+        "date": day,
+        "activity_type": jenis,
+        "activity_name": f"Sosialisasi pengawasan {n}",
+        "location": lokasi,
+        "target_group": "Pemilih pemula",
+        "participants": peserta,
+        "result": "Peserta memahami pengawasan",
+        "evidence": bukti,
+        "remarks": None,
+    }
 
 
-def kelembagaan_row(aspek: str = "Pengolahan Data", capaian: Any = 75, program: str = "Digitalisasi arsip"):
-    return [aspek, program, "Seluruh arsip 2025", capaian, "Arsip digital", "https://drive.example/k"]
+def kelembagaan_row(
+    aspek: str = "Pengolahan Data", capaian: Any = 75, program: str = "Digitalisasi arsip"
+) -> dict[str, Any]:
+    return {
+        "aspect": aspek,
+        "program": program,
+        "target": "Seluruh arsip 2025",
+        "progress": capaian,
+        "output": "Arsip digital",
+        "evidence": "https://drive.example/k",
+    }
 
 
 def write_report(
@@ -78,9 +112,9 @@ def write_report(
     month: Any = "Januari",
     year: Any = 2026,
     members: Any = 5,
-    pleno: list[list[Any]] | None = None,
-    pencegahan: list[list[Any]] | None = None,
-    kelembagaan: list[list[Any]] | None = None,
+    pleno: list[dict[str, Any] | list[Any]] | None = None,
+    pencegahan: list[dict[str, Any] | list[Any]] | None = None,
+    kelembagaan: list[dict[str, Any] | list[Any]] | None = None,
     pleno_headers: list[str] | None = None,
     pencegahan_headers: list[str] | None = None,
     kelembagaan_headers: list[str] | None = None,
@@ -117,7 +151,7 @@ def write_report(
             sheet.append([f"LAPORAN {key.upper()} BAWASLU" if i == 0 else None])
         sheet.append(headers)
         for row in rows:
-            sheet.append(row)
+            sheet.append(laid_out(row, headers))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

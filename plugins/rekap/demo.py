@@ -68,7 +68,8 @@ def _mondays(year: int, month: int) -> list[date]:
 
 
 def report_rows(rng: random.Random, year: int, month: int, members: int, quality: float):
-    """Pleno, pencegahan and kelembagaan rows for one month; lower quality = more gaps."""
+    """Pleno, pencegahan and kelembagaan rows for one month, keyed by field name (vocab); lower
+    quality = more gaps."""
     pleno = []
     for n, monday in enumerate(_mondays(year, month), start=1):
         if rng.random() > 0.25 + quality * 0.75:
@@ -80,32 +81,30 @@ def report_rows(rng: random.Random, year: int, month: int, members: int, quality
             else "Tidak"
         )
         pleno.append(
-            [
-                n,
-                monday,
-                "Rutin",
-                f"{n:03d}/BA/PL.01/{month:02d}/{year}",
-                hadir,
-                "Evaluasi pengawasan tahapan",
-                "Menetapkan rencana pengawasan pekan berikutnya",
-                notulen,
-                None,
-            ]
+            {
+                "no": n,
+                "date": monday,
+                "pleno_type": "Rutin",
+                "minutes_number": f"{n:03d}/BA/PL.01/{month:02d}/{year}",
+                "attendance": hadir,
+                "agenda": "Evaluasi pengawasan tahapan",
+                "decision": "Menetapkan rencana pengawasan pekan berikutnya",
+                "minutes": notulen,
+            }
         )
     if rng.random() < 0.5:
         day = date(year, month, 20)
         pleno.append(
-            [
-                len(pleno) + 1,
-                day,
-                "Khusus",
-                f"{len(pleno) + 1:03d}/BA/PL.02/{month:02d}/{year}",
-                members,
-                "Penanganan laporan masyarakat",
-                "Laporan diregistrasi",
-                "Ada",
-                None,
-            ]
+            {
+                "no": len(pleno) + 1,
+                "date": day,
+                "pleno_type": "Khusus",
+                "minutes_number": f"{len(pleno) + 1:03d}/BA/PL.02/{month:02d}/{year}",
+                "attendance": members,
+                "agenda": "Penanganan laporan masyarakat",
+                "decision": "Laporan diregistrasi",
+                "minutes": "Ada",
+            }
         )
     pencegahan = []
     for n in range(1, rng.randint(3, 7)):
@@ -113,24 +112,30 @@ def report_rows(rng: random.Random, year: int, month: int, members: int, quality
         kind = rng.choice(vocab.ACTIVITY_TYPES[:10])
         bukti = f"https://drive.bawaslu.example/bukti/{year}{month:02d}{n}" if rng.random() < quality else "-"
         pencegahan.append(
-            [
-                n,
-                day,
-                kind,
-                f"{kind} pengawasan partisipatif {n}",
-                rng.choice(PLACES),
-                rng.choice(TARGETS),
-                rng.randint(15, 120),
-                "Kegiatan terlaksana",
-                bukti,
-                None,
-            ]
+            {
+                "no": n,
+                "date": day,
+                "activity_type": kind,
+                "activity_name": f"{kind} pengawasan partisipatif {n}",
+                "location": rng.choice(PLACES),
+                "target_group": rng.choice(TARGETS),
+                "participants": rng.randint(15, 120),
+                "result": "Kegiatan terlaksana",
+                "evidence": bukti,
+            }
         )
     kelembagaan = []
     for aspect, program in rng.sample(sorted(PROGRAMS.items()), 3):
         progress = min(100, 30 * month + rng.randint(0, 40))
         kelembagaan.append(
-            [aspect, program, "Tuntas akhir tahun", progress, "Dokumen", "https://drive.bawaslu.example/k"]
+            {
+                "aspect": aspect,
+                "program": program,
+                "target": "Tuntas akhir tahun",
+                "progress": progress,
+                "output": "Dokumen",
+                "evidence": "https://drive.bawaslu.example/k",
+            }
         )
     return pleno, pencegahan, kelembagaan
 
@@ -160,14 +165,23 @@ def fill_template(
             row[1].value = "Operator Sekretariat"
         elif key == "Kode Kab/Kota" and claimed_code:
             row[1].value = claimed_code
-    for sheet_name, rows in (("Pleno", pleno), ("Pencegahan", pencegahan), ("Kelembagaan", kelembagaan)):
-        ws = wb[sheet_name]
+    for kind, rows in (
+        (vocab.PLENO, pleno),
+        (vocab.PENCEGAHAN, pencegahan),
+        (vocab.KELEMBAGAAN, kelembagaan),
+    ):
+        ws = wb[vocab.SHEET_NAMES[kind]]
         first = _first_data_row(ws)
-        for i, values in enumerate(rows):
-            for j, value in enumerate(values, start=1):
+        for i, row in enumerate(rows):
+            for j, value in enumerate(in_columns(kind, row), start=1):
                 ws.cell(row=first + i, column=j, value=value)
     wb.save(path)
     return path
+
+
+def in_columns(kind: str, row: dict) -> list:
+    """A row keyed by field name, in the template's column order (vocab.SHEET_FIELDS)."""
+    return [row.get(f.name) for f in vocab.SHEET_FIELDS[kind]]
 
 
 def _first_data_row(ws) -> int:
@@ -213,10 +227,12 @@ def messy_report(
         ]
     )
     for row in pleno:
-        row = list(row)
-        row[1] = row[1].strftime("%d/%m/%Y")
-        row[2] = "rutin mingguan" if row[2] == "Rutin" else row[2]
-        p.append(row)
+        row = {
+            **row,
+            "date": row["date"].strftime("%d/%m/%Y"),
+            "pleno_type": "rutin mingguan" if row["pleno_type"] == "Rutin" else row["pleno_type"],
+        }
+        p.append(in_columns(vocab.PLENO, row))
     c = wb.create_sheet("Pencegahan")
     c.append(
         [
@@ -234,10 +250,13 @@ def messy_report(
         ]
     )
     for row in pencegahan:
-        row = list(row)
-        row[1] = f"{row[1].day} {vocab.month_name(row[1].month)} {row[1].year}"
-        row[6] = f"{row[6]} orang"
-        c.append([*row, None])
+        day = row["date"]
+        row = {
+            **row,
+            "date": f"{day.day} {vocab.month_name(day.month)} {day.year}",
+            "participants": f"{row['participants']} orang",
+        }
+        c.append([*in_columns(vocab.PENCEGAHAN, row), None])
     wb.save(path)
     return path
 
@@ -278,8 +297,8 @@ def generate_demo_drive(root: Path, registry: Registry, seed: int = 2026) -> lis
             story = "good report from the template"
             if quality < 0.9:
                 # incomplete rows: a missing Keputusan and an unreadable count
-                pleno[0][6] = None
-                pencegahan[0][6] = "banyak"
+                pleno[0]["decision"] = None
+                pencegahan[0]["participants"] = "banyak"
                 story = "report with incomplete rows"
             if d.district_code == messy_district and month == 1:
                 path = messy_report(
@@ -303,19 +322,19 @@ def generate_demo_drive(root: Path, registry: Registry, seed: int = 2026) -> lis
                 DemoFile(path, arrival(year, month, day), "late: after the 5th" if day > 5 else story)
             )
             if d.district_code == corrected_district and month == 1:
-                pleno2 = [list(r) for r in pleno]
+                pleno2 = [dict(r) for r in pleno]
                 pleno2.append(
-                    [
-                        len(pleno2) + 1,
-                        date(2026, 1, 30),
-                        "Rutin",
-                        "099/BA/PL.01/01/2026",
-                        members,
-                        "Pleno susulan",
-                        "Disetujui",
-                        "Ada",
-                        "koreksi",
-                    ]
+                    {
+                        "no": len(pleno2) + 1,
+                        "date": date(2026, 1, 30),
+                        "pleno_type": "Rutin",
+                        "minutes_number": "099/BA/PL.01/01/2026",
+                        "attendance": members,
+                        "agenda": "Pleno susulan",
+                        "decision": "Disetujui",
+                        "minutes": "Ada",
+                        "remarks": "koreksi",
+                    }
                 )
                 path2 = fill_template(
                     folder / f"Laporan_{d.district_code}_{year}-{month:02d}_revisi.xlsx",

@@ -50,7 +50,7 @@ from rekap.drive import (  # noqa: F401  (the layout names are also used as reka
     relative,
     require_writable,
 )
-from rekap.model import REJECTED, Record, Report
+from rekap.model import REJECTED, Cell, Record, Report
 from rekap.settings import Settings
 from rekap.warehouse import WarehouseError, as_datetime, insert_dq_results, sync_registry, transaction
 
@@ -886,6 +886,8 @@ def insert_submission(
         "cd": ident.district_code if ident else None,
         "y": ident.year if ident and accepted else None,
         "m": ident.month if ident and accepted else None,
+        # the day a record with an unreadable date is placed on (sql/stg_*.sql)
+        "ms": date(ident.year, ident.month, 1) if ident and accepted else None,
         "mem": ident.members if ident else None,
         "ra": received_at,
         "la": now,
@@ -904,9 +906,9 @@ def insert_submission(
         text(
             "INSERT INTO submissions (sha256, file_name, size_bytes, district_code, claimed_district, year, month,"
             " members, received_at, loaded_at, status, rejection_code, rejection_reason, warnings, deadline_at,"
-            " received_on_time, is_current, inbox_path, stored_path, feedback_path, run_id)"
+            " received_on_time, is_current, inbox_path, stored_path, feedback_path, run_id, month_start)"
             " VALUES (:sha, :fn, :size, :d, :cd, :y, :m, :mem, :ra, :la, :st, :rc, :rr, :w, :dl, :ot, 0, :ip, :sp,"
-            " :fp, :run) RETURNING submission_id"
+            " :fp, :run, :ms) RETURNING submission_id"
         ),
         params,
     ).scalar_one()
@@ -943,123 +945,47 @@ def supersede(conn: Connection, submission_id: int, district_code: str, year: in
     )
 
 
-def _filled(record: Record) -> tuple[int, int]:
-    """Required cells, and those present and valid ("Tidak" is valid; empty and "-" are not)."""
-    required = vocab.required_fields(record.kind)
-    filled = sum(1 for f in required if record.cells[f.name].present and record.cells[f.name].readable)
-    return len(required), filled
+# The record table of each kind; its columns are named by vocab.Field (column, keyed, presence).
+RECORD_TABLES = {
+    vocab.PLENO: "pleno_records",
+    vocab.PENCEGAHAN: "pencegahan_records",
+    vocab.KELEMBAGAAN: "kelembagaan_records",
+}
 
 
-def _placed(record: Record, report: Report) -> date:
-    return report.placed_date(record)
+def cell_columns(field: vocab.Field, cell: Cell) -> dict[str, Any]:
+    """A cell as stored: its reading (NULL when it does not count as filled: empty, "-",
+    unreadable, or set aside by a rule) and, for a presence field, the link as typed. What it
+    means for a metric (quorum, minutes present, filled cells) is derived in sql/stg_*.sql."""
+    reading = cell.value if cell.readable else None
+    if field.type == vocab.PRESENCE:
+        return {field.column: cell.text, field.reading_column: None if reading is None else int(reading)}
+    columns = {field.column: reading}
+    if field.keyed:
+        columns[f"{field.column}_key"] = cells.normalise_key(reading) or None
+    return columns
 
 
-def _key(value: Any) -> str | None:
-    return cells.normalise_key(value) or None
+def record_columns(submission_id: int, record: Record) -> dict[str, Any]:
+    """One row of the record table of ``record.kind``, by column name."""
+    row: dict[str, Any] = {"submission_id": submission_id, "sheet": record.sheet, "excel_row": record.row}
+    for f in vocab.SHEET_FIELDS[record.kind]:
+        row.update(cell_columns(f, record.cells[f.name]))
+    return row
+
+
+def insert_row(conn: Connection, table: str, row: dict[str, Any]) -> None:
+    """INSERT with the column list and the parameters both taken from ``row``'s keys."""
+    names = ", ".join(row)
+    params = ", ".join(f":{name}" for name in row)
+    conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({params})"), row)
 
 
 def insert_records(conn: Connection, submission_id: int, report: Report) -> None:
-    members = report.identity.members
-    for record in report.records.get(vocab.PLENO, []):
-        placed = _placed(record, report)
-        required, filled = _filled(record)
-        attendance = record.value("attendance")
-        attendance = (
-            attendance if isinstance(attendance, int) and record.cells["attendance"].readable else None
-        )
-        conn.execute(
-            text(
-                "INSERT INTO pleno_records (submission_id, sheet, excel_row, meeting_date, placed_date, iso_year,"
-                " iso_week, pleno_type, minutes_number, minutes_number_key, attendance, members, is_quorate, agenda,"
-                " decision, minutes, has_minutes, remarks, required_cells, filled_cells) VALUES (:s, :sh, :r, :md,"
-                " :pd, :iy, :iw, :pt, :mn, :mk, :at, :mem, :q, :ag, :de, :mi, :hm, :re, :rq, :fi)"
-            ),
-            {
-                "s": submission_id,
-                "sh": record.sheet,
-                "r": record.row,
-                "md": record.value("date"),
-                "pd": placed,
-                "iy": placed.isocalendar()[0],
-                "iw": placed.isocalendar()[1],
-                "pt": record.value("pleno_type"),
-                "mn": record.cells["minutes_number"].text,
-                "mk": _key(record.cells["minutes_number"].text),
-                "at": attendance,
-                "mem": members,
-                "q": int(attendance is not None and 2 * attendance > members),
-                "ag": record.cells["agenda"].text,
-                "de": record.cells["decision"].text,
-                "mi": record.cells["minutes"].text,
-                "hm": int(record.value("minutes") is True),
-                "re": record.cells["remarks"].text,
-                "rq": required,
-                "fi": filled,
-            },
-        )
-    for record in report.records.get(vocab.PENCEGAHAN, []):
-        placed = _placed(record, report)
-        required, filled = _filled(record)
-        participants = record.value("participants")
-        participants = (
-            participants if isinstance(participants, int) and record.cells["participants"].readable else None
-        )
-        conn.execute(
-            text(
-                "INSERT INTO pencegahan_records (submission_id, sheet, excel_row, activity_date, placed_date,"
-                " iso_year, iso_week, activity_type, activity_name, activity_name_key, location, location_key,"
-                " target_group, participants, result, evidence, has_evidence, remarks, required_cells, filled_cells)"
-                " VALUES (:s, :sh, :r, :ad, :pd, :iy, :iw, :at, :an, :ak, :lo, :lk, :tg, :pa, :re, :ev, :he, :rm,"
-                " :rq, :fi)"
-            ),
-            {
-                "s": submission_id,
-                "sh": record.sheet,
-                "r": record.row,
-                "ad": record.value("date"),
-                "pd": placed,
-                "iy": placed.isocalendar()[0],
-                "iw": placed.isocalendar()[1],
-                "at": record.value("activity_type"),
-                "an": record.cells["activity_name"].text,
-                "ak": _key(record.cells["activity_name"].text),
-                "lo": record.cells["location"].text,
-                "lk": _key(record.cells["location"].text),
-                "tg": record.cells["target_group"].text,
-                "pa": participants,
-                "re": record.cells["result"].text,
-                "ev": record.cells["evidence"].text,
-                "he": int(record.value("evidence") is True),
-                "rm": record.cells["remarks"].text,
-                "rq": required,
-                "fi": filled,
-            },
-        )
-    for record in report.records.get(vocab.KELEMBAGAAN, []):
-        required, filled = _filled(record)
-        progress = record.value("progress") if record.cells["progress"].readable else None
-        conn.execute(
-            text(
-                "INSERT INTO kelembagaan_records (submission_id, sheet, excel_row, aspect, program, program_key,"
-                " target, progress, output, evidence, has_evidence, required_cells, filled_cells) VALUES (:s, :sh,"
-                " :r, :a, :p, :pk, :t, :pr, :o, :e, :he, :rq, :fi)"
-            ),
-            {
-                "s": submission_id,
-                "sh": record.sheet,
-                "r": record.row,
-                "a": record.value("aspect"),
-                "p": record.cells["program"].text,
-                "pk": _key(record.cells["program"].text),
-                "t": record.cells["target"].text,
-                "pr": progress,
-                "o": record.cells["output"].text,
-                "e": record.cells["evidence"].text,
-                "he": int(record.value("evidence") is True),
-                "rq": required,
-                "fi": filled,
-            },
-        )
+    """The records as the district wrote them, and their issues."""
+    for kind in vocab.RECORD_KINDS:
+        for record in report.records.get(kind, []):
+            insert_row(conn, RECORD_TABLES[kind], record_columns(submission_id, record))
     for n, issue in enumerate(report.issues, start=1):
         conn.execute(
             text(

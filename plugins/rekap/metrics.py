@@ -2,21 +2,31 @@
 
 Layers, each a file named after the table it builds:
   periods / period_months / period_weeks   calendar rows, from rekap.periods (Python rules)
+  format_fields                            required fields and their columns, from rekap.vocab
+  sql/stg_pleno.sql, stg_pencegahan.sql,   each record as the metrics read it: placed date, ISO
+    stg_kelembagaan.sql                    week, quorum, minutes/evidence, filled cells
   sql/int_counted_records.sql              the records that count, deduplicated
   sql/int_district_period.sql              the counts behind every rate
   sql/mart_district_period.sql             every district metric, score, status, rank
   sql/mart_province_period.sql             the province's headline figures
 All of it runs inside the caller's transaction: a failed consolidation changes nothing.
+
+Two conventions of these files, applied by ``run_sql_file``: ``{{stg_<kind>}}`` stands for the
+query of ``sql/stg_<kind>.sql`` (one staging definition, embedded where it is used), and
+``INSERT INTO <table> BY NAME <query>`` fills each column from the query's column of the same
+name, so a SELECT list can never shift a value into its neighbour's column.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from rekap import vocab
 from rekap.periods import Period, week_monday, weeks_of_period
 from rekap.settings import DEFAULT_SCORE_WEIGHTS
 from rekap.warehouse import read_sql, split_statements, sync_registry
@@ -72,18 +82,88 @@ def ensure_calendar(conn: Connection, period: Period) -> None:
             {"p": period.period_id, "y": year, "m": month},
         )
     for iso_year, iso_week in weeks:
+        monday = week_monday(iso_year, iso_week)
         conn.execute(
             text(
-                "INSERT INTO period_weeks (period_id, iso_year, iso_week, week_start) VALUES (:p, :y, :w, :s)"
+                "INSERT INTO period_weeks (period_id, iso_year, iso_week, week_start, week_end)"
+                " VALUES (:p, :y, :w, :s, :e)"
             ),
-            {"p": period.period_id, "y": iso_year, "w": iso_week, "s": week_monday(iso_year, iso_week)},
+            {
+                "p": period.period_id,
+                "y": iso_year,
+                "w": iso_week,
+                "s": monday,
+                "e": monday + timedelta(days=6),
+            },
         )
+
+
+def sync_format_fields(conn: Connection) -> None:
+    """``format_fields`` mirrors ``vocab.SHEET_FIELDS``: which fields are required and the column
+    holding each one's reading, so the staging SQL counts required cells from the one definition."""
+    fields = [(kind, f) for kind in vocab.RECORD_KINDS for f in vocab.SHEET_FIELDS[kind]]
+    for kind, f in fields:
+        params = {"k": kind, "f": f.name, "c": f.reading_column, "r": int(f.required)}
+        updated = conn.execute(
+            text("UPDATE format_fields SET column_name=:c, required=:r WHERE kind=:k AND field=:f"), params
+        )
+        if updated.rowcount == 0:
+            conn.execute(
+                text(
+                    "INSERT INTO format_fields (kind, field, column_name, required) VALUES (:k, :f, :c, :r)"
+                ),
+                params,
+            )
+    known = {(kind, f.name) for kind, f in fields}
+    for row in conn.execute(text("SELECT kind, field FROM format_fields")).all():
+        if (row.kind, row.field) not in known:
+            conn.execute(
+                text("DELETE FROM format_fields WHERE kind=:k AND field=:f"), {"k": row.kind, "f": row.field}
+            )
+
+
+_STAGING = re.compile(r"\{\{(stg_[a-z]+)\}\}")
+_BY_NAME = re.compile(r"^INSERT\s+INTO\s+(\w+)\s+BY\s+NAME\s+(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def staging_sql(name: str) -> str:
+    """The query of ``sql/<name>.sql`` (a staging layer), ready to embed: comments and the final
+    ``;`` dropped."""
+    (query,) = split_statements(read_sql(f"{name}.sql"))
+    return query
+
+
+def expand(statement: str) -> str:
+    """``{{stg_<kind>}}`` -> the staging query it names."""
+    return _STAGING.sub(lambda m: staging_sql(m.group(1)), statement)
+
+
+def insert_by_name(conn: Connection, table: str, query: str, params: dict[str, Any]) -> None:
+    """INSERT the rows of ``query`` into the columns of ``table`` named like the query's columns
+    (DuckDB's ``INSERT ... BY NAME``); a query column that the table lacks is an error."""
+    names = list(conn.execute(text(f"SELECT * FROM ({query}) q WHERE 1 = 0"), params).keys())
+    conn.execute(text(f"INSERT INTO {table} ({', '.join(names)}) {query}"), params)
 
 
 def run_sql_file(conn: Connection, name: str, params: dict[str, Any]) -> None:
     for statement in split_statements(read_sql(name)):
+        statement = expand(statement)
         used = {k: v for k, v in params.items() if f":{k}" in statement}
-        conn.execute(text(statement), used)
+        by_name = _BY_NAME.match(statement)
+        if by_name:
+            insert_by_name(conn, by_name.group(1), by_name.group(2), used)
+        else:
+            conn.execute(text(statement), used)
+
+
+def staging_rows(conn: Connection, kind: str) -> list[dict[str, Any]]:
+    """Every record of ``kind`` as ``sql/stg_<kind>.sql`` derives it (for checks and tests)."""
+    sync_format_fields(conn)
+    query = staging_sql(f"stg_{kind}")
+    return [
+        dict(r)
+        for r in conn.execute(text(f"SELECT * FROM ({query}) q ORDER BY submission_id, excel_row")).mappings()
+    ]
 
 
 def has_submissions(conn: Connection, period: Period) -> bool:
@@ -109,6 +189,7 @@ def compute_marts(
     period has data, they are computed first (one level back), so the change is not lost."""
     weights = weights or ScoreWeights()
     sync_registry(conn, districts)
+    sync_format_fields(conn)
     previous = period.previous
     ensure_calendar(conn, previous)
     have_previous = conn.execute(

@@ -280,49 +280,51 @@ def _write_lists(wb: Workbook) -> None:
 # --- Pleno / Pencegahan / Kelembagaan ----------------------------------------------------
 
 
-def _example_row(kind: str, year: int, month: int) -> list[Any]:
-    # These values are also how the reader recognises an untouched example row in files made
-    # from any version of the template: change them only together with a reader test.
+def _example_row(kind: str, year: int, month: int) -> dict[str, Any]:
+    """The greyed example row, keyed by field name. These values are also how the reader
+    recognises an untouched example row in files made from any version of the template: change
+    them only together with a reader test."""
     day = date(year, month, min(5, calendar.monthrange(year, month)[1]))
     if kind == vocab.PLENO:
-        return [
-            vocab.EXAMPLE_MARKER,
-            day,
-            "Rutin",
-            f"001/BA/PL.01/{month:02d}/{year}",
-            5,
-            "Evaluasi pengawasan tahapan",
-            "Menetapkan rencana pengawasan pekan berikutnya",
-            "https://drive.example/notulen-001 (atau Ada / Tidak)",
-            "(opsional)",
-        ]
+        return {
+            "no": vocab.EXAMPLE_MARKER,
+            "date": day,
+            "pleno_type": "Rutin",
+            "minutes_number": f"001/BA/PL.01/{month:02d}/{year}",
+            "attendance": 5,
+            "agenda": "Evaluasi pengawasan tahapan",
+            "decision": "Menetapkan rencana pengawasan pekan berikutnya",
+            "minutes": "https://drive.example/notulen-001 (atau Ada / Tidak)",
+            "remarks": "(opsional)",
+        }
     if kind == vocab.PENCEGAHAN:
-        return [
-            vocab.EXAMPLE_MARKER,
-            day,
-            "Sosialisasi",
-            "Sosialisasi pengawasan partisipatif",
-            "Kec. Contoh",
-            "Pemilih pemula",
-            40,
-            "Peserta memahami cara melapor dugaan pelanggaran",
-            "https://drive.example/bukti-001 (atau Tidak)",
-            "(opsional)",
-        ]
+        return {
+            "no": vocab.EXAMPLE_MARKER,
+            "date": day,
+            "activity_type": "Sosialisasi",
+            "activity_name": "Sosialisasi pengawasan partisipatif",
+            "location": "Kec. Contoh",
+            "target_group": "Pemilih pemula",
+            "participants": 40,
+            "result": "Peserta memahami cara melapor dugaan pelanggaran",
+            "evidence": "https://drive.example/bukti-001 (atau Tidak)",
+            "remarks": "(opsional)",
+        }
     # Kelembagaan has no No column: the marker takes the place of Aspek.
-    return [
-        vocab.EXAMPLE_MARKER,
-        "Digitalisasi arsip pengawasan (Aspek: Pengolahan Data)",
-        "Seluruh arsip tahun lalu terdigitalisasi",
-        75,
-        "Arsip digital",
-        "https://drive.example/bukti-k01 (atau Tidak)",
-    ]
+    return {
+        "aspect": vocab.EXAMPLE_MARKER,
+        "program": "Digitalisasi arsip pengawasan (Aspek: Pengolahan Data)",
+        "target": "Seluruh arsip tahun lalu terdigitalisasi",
+        "progress": 75,
+        "output": "Arsip digital",
+        "evidence": "https://drive.example/bukti-k01 (atau Tidak)",
+    }
 
 
 def example_values(kind: str, year: int, month: int) -> dict[str, Any]:
     """The example row of ``kind`` by field name, first field first (it holds the marker)."""
-    return {f.name: v for f, v in zip(vocab.SHEET_FIELDS[kind], _example_row(kind, year, month), strict=True)}
+    example = _example_row(kind, year, month)
+    return {f.name: example.get(f.name) for f in vocab.SHEET_FIELDS[kind]}
 
 
 def _write_data_sheet(ws: Worksheet, kind: str, year: int, month: int, members_cell: str) -> None:
@@ -360,14 +362,15 @@ def _write_data_sheet(ws: Worksheet, kind: str, year: int, month: int, members_c
         cell.protection = LOCKED
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.row_dimensions[HEADER_ROW].height = 32
-    for col, value in enumerate(_example_row(kind, year, month), start=1):
-        cell = ws.cell(row=EXAMPLE_ROW, column=col, value=value)
+    example = _example_row(kind, year, month)
+    for col, field in enumerate(fields, start=1):
+        cell = ws.cell(row=EXAMPLE_ROW, column=col, value=example.get(field.name))
         cell.fill = EXAMPLE_FILL
         cell.font = EXAMPLE_FONT
         cell.border = BORDER
         cell.protection = LOCKED  # typed over, it would be a record: the row is not for typing
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if isinstance(value, date):
+        if isinstance(cell.value, date):
             cell.number_format = DATE_FORMAT
     ws.row_dimensions[EXAMPLE_ROW].height = 45
     # A visible grid where typing starts (and a printable blank form): explicitly unlocked.

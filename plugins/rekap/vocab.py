@@ -32,13 +32,37 @@ PRESENCE = "presence"  # a link / reference / "Ada"; "Tidak" or "-" mean none
 
 @dataclass(frozen=True)
 class Field:
-    name: str  # snake_case name used in code, frames and the warehouse
+    """One column of a sheet, and where it lives in the warehouse.
+
+    A record table stores, per field, the READING of its cell in ``column`` (the typed value;
+    NULL when the cell is empty, ``-``, unreadable or set aside by a rule, i.e. exactly when it
+    does not count as filled); a presence field also keeps what the district wrote (the link)
+    in ``column`` and its reading (1 present, 0 ``Tidak``) in ``<column>_present``; a ``keyed``
+    text field also stores ``<column>_key`` (normalised) to count the same record once.
+
+    Adding a report column: (1) its Field here, (2) a migration adding its warehouse column(s)
+    to the record table, (3) the staging SQL (``sql/stg_<kind>.sql``: its line in the filled-cell
+    count, and whatever a metric derives from it). The loader inserts by these names.
+    """
+
+    name: str  # snake_case name used in code and frames
     label: str  # the column header in the workbook
     type: str
     required: bool = True
     aliases: tuple[str, ...] = ()  # other headers districts use for the same column
     hint: str = ""  # shown in the template and in messages: what is expected
     need: str = ""  # what a required field takes, in "<label> wajib diisi: <need>." (validation)
+    column: str = ""  # warehouse column of the record table; defaults to ``name``
+    keyed: bool = False  # part of what identifies a record for counting it once
+
+    def __post_init__(self) -> None:
+        if not self.column:
+            object.__setattr__(self, "column", self.name)
+
+    @property
+    def reading_column(self) -> str:
+        """The column whose NULL means "not filled" (the staging SQL counts filled cells by it)."""
+        return f"{self.column}_present" if self.type == PRESENCE else self.column
 
 
 PLENO_TYPES = ("Rutin", "Khusus")
@@ -120,7 +144,7 @@ ENUM_VALUES: dict[str, tuple[str, ...]] = {
 
 SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
     PLENO: (
-        Field("no", "No", TEXT, required=False, aliases=("nomor", "no urut")),
+        Field("no", "No", TEXT, required=False, aliases=("nomor", "no urut"), column="seq_no"),
         Field(
             "date",
             "Tanggal",
@@ -128,6 +152,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             aliases=("tanggal pleno", "tanggal rapat", "tgl"),
             hint="tanggal (dd/mm/yyyy)",
             need="tanggal kegiatan dalam format dd/mm/yyyy",
+            column="meeting_date",
         ),
         Field(
             "pleno_type",
@@ -150,6 +175,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             ),
             hint="nomor berita acara",
             need="nomor berita acara rapat pleno",
+            keyed=True,
         ),
         Field(
             "attendance",
@@ -184,7 +210,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("remarks", "Keterangan", TEXT, required=False, aliases=("ket", "catatan")),
     ),
     PENCEGAHAN: (
-        Field("no", "No", TEXT, required=False, aliases=("nomor", "no urut")),
+        Field("no", "No", TEXT, required=False, aliases=("nomor", "no urut"), column="seq_no"),
         Field(
             "date",
             "Tanggal",
@@ -192,6 +218,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             aliases=("tanggal kegiatan", "tgl", "waktu"),
             hint="tanggal (dd/mm/yyyy)",
             need="tanggal kegiatan dalam format dd/mm/yyyy",
+            column="activity_date",
         ),
         Field(
             "activity_type",
@@ -207,6 +234,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             TEXT,
             aliases=("kegiatan", "judul kegiatan", "uraian kegiatan"),
             need="nama kegiatan",
+            keyed=True,
         ),
         Field(
             "location",
@@ -214,6 +242,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             TEXT,
             aliases=("tempat", "lokasi kegiatan", "kecamatan"),
             need="kecamatan atau tempat kegiatan",
+            keyed=True,
         ),
         Field(
             "target_group",
@@ -262,6 +291,7 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             TEXT,
             aliases=("nama program", "program kegiatan"),
             need="nama program",
+            keyed=True,
         ),
         Field(
             "target",
