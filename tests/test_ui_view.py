@@ -121,7 +121,7 @@ def test_operator_opens_the_view_from_the_navigation(server, tmp_path):
                 late.get_by_role("link", name="umpan balik").click()
             saved = tmp_path / feedback.value.suggested_filename
             feedback.value.save_as(saved)
-            assert re.fullmatch(r"Umpan_Balik_3603_2026-01_\d{8}-\d{6}\.xlsx", saved.name)
+            assert re.fullmatch(r"Umpan_Balik_3603_2026-01_(DITERIMA|CATATAN)_\d{8}-\d{6}\.xlsx", saved.name)
             assert load_workbook(saved, read_only=True).sheetnames[0] == "Ringkasan"
 
             with page.expect_download() as report:
