@@ -284,14 +284,17 @@ def control_report(path: Path) -> Path:
     """Control characters as Excel stores them (``_x0000_`` escapes, decoded by every reader)
     in a cell of each sheet, and one as a raw character reference, which XML forbids but
     calamine reads."""
+    first = pleno_row(1, date(2026, 1, 5))
     agenda = pleno_row(2, date(2026, 1, 12))
-    agenda[5] = "Evaluasi_x0000_ pengawasan_x0007_"  # Agenda
+    agenda["agenda"] = "Evaluasi_x0000_ pengawasan_x0007_"
+    for row in (first, agenda):  # Keterangan's header carries a NUL below: its column stays empty
+        row.pop("remarks", None)
     activity = pencegahan_row(1, date(2026, 1, 8))
-    activity[4] = "Kec._x001B_ Cikupa"  # Lokasi
+    activity["location"] = "Kec._x001B_ Cikupa"
     programme = kelembagaan_row(program="Digitalisasi_x0000_ arsip")
     report_file(
         path,
-        pleno=[pleno_row(1, date(2026, 1, 5)), agenda],
+        pleno=[first, agenda],
         pencegahan=[activity],
         kelembagaan=[programme],
         identity_extra=[("Disusun Oleh", "Siti_x0007_ Aminah")],
