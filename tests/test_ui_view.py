@@ -126,7 +126,8 @@ def test_operator_opens_the_view_from_the_navigation(server, tmp_path):
 
             with page.expect_download() as report:
                 view.locator("#leadership").click()
-            assert report.value.suggested_filename == "Laporan_Komprehensif_36_2026-B1.xlsx"
+            # consolidated, not yet approved: the operator gets the draft, named as one
+            assert report.value.suggested_filename == "Laporan_Komprehensif_36_2026-B1_DRAF.xlsx"
         except BaseException:
             if "page" in locals():
                 page.screenshot(path=str(SCREENSHOT.with_name("kelengkapan-laporan-failure.png")))
