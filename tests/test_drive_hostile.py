@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from rekap.cli import main
 from rekap.drive import DRIVE_MARKER, NAME_MAX_BYTES, DriveError, fit_name, init_drive, log_safe
-from rekap.intake import (
+from rekap.intake.flow import (
     LIST_CAP,
     LOCK_NAME,
     _move_into_place,

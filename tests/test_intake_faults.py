@@ -29,7 +29,7 @@ WIB = ZoneInfo("Asia/Jakarta")
 CHILD = textwrap.dedent(
     """
     import os, signal, sys
-    import rekap.intake as intake
+    import rekap.intake.flow as intake
     point, nth = sys.argv[1], int(sys.argv[2])
     calls = {"n": 0}
     if point != "none":

@@ -2,7 +2,7 @@
 
 The path of one file:
   scan     -> seen in inbox/<district>/, waits until its size and mtime are stable
-  check    -> read + GX rules (rekap.check), many files per GX call
+  check    -> read + GX rules (rekap.report.check), many files per GX call
   load     -> one transaction: submission, records, issues, supersession
   feedback -> feedback/<district>/Umpan_Balik_...xlsx
   move     -> archive/<district>/ or rejected/<district>/ (never overwriting)
@@ -33,8 +33,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-from rekap import cells, vocab
-from rekap.drive import (  # noqa: F401  (the layout names are also used as rekap.intake.*)
+from rekap.drive import (  # noqa: F401  (the layout names are also used as rekap.intake.flow.*)
     ARCHIVE,
     FEEDBACK,
     INBOX,
@@ -50,7 +49,8 @@ from rekap.drive import (  # noqa: F401  (the layout names are also used as reka
     relative,
     require_writable,
 )
-from rekap.model import REJECTED, Cell, Record, Report
+from rekap.report import cells, vocab
+from rekap.report.model import REJECTED, Cell, Record, Report
 from rekap.settings import Settings
 from rekap.warehouse import WarehouseError, as_datetime, insert_dq_results, sync_registry, transaction
 
@@ -509,7 +509,7 @@ def process_district(
     """Check, load, feed back and move the ready files of one district. A bad file is an
     outcome, never an exception; only infrastructure errors (warehouse, drive) raise. A
     DriveError carries the outcomes of the files finished before it (``.outcomes``)."""
-    from rekap.check import check_files
+    from rekap.report.check import check_files
 
     now = now or datetime.now(UTC)
     root = settings.require_shared_root()
@@ -607,8 +607,8 @@ def _finish_known(
 ) -> FileOutcome:
     """Bytes already in the warehouse: either our own interrupted load, accepted or rejected
     (finish feedback and move), or accepted bytes dropped again (not loaded twice; told so)."""
-    from rekap.check import check_file
-    from rekap.rebuild import record_archived
+    from rekap.intake.rebuild import record_archived
+    from rekap.report.check import check_file
 
     stored = Path(earlier["stored_path"])
     if is_interrupted(earlier, path):
@@ -737,7 +737,7 @@ def _write_feedback(
     records (``path``; None: a fresh name). With ``source`` (the district's file) and row-level
     issues, the highlighted copy ``Ditandai_…`` is written first and moved beside it. A killed
     run's scratch is cleaned by the next run (clean_stale_scratch)."""
-    from rekap.feedback import Timing, write_feedback, write_highlighted
+    from rekap.intake.feedback import Timing, write_feedback, write_highlighted
 
     district = settings.registry.get(district_code)
     root = settings.shared_root
@@ -767,7 +767,7 @@ def _write_feedback(
 
 
 def _predicted_feedback_path(settings: Settings, report: Report, district_code: str, now: datetime) -> Path:
-    from rekap.feedback import feedback_filename
+    from rekap.intake.feedback import feedback_filename
 
     district = settings.registry.get(district_code)
     name = feedback_filename(district_code, report, now.astimezone(district.zone))
@@ -792,7 +792,7 @@ def _load_one(
     run_id: str,
     now: datetime,
 ) -> FileOutcome:
-    from rekap.rebuild import record_archived
+    from rekap.intake.rebuild import record_archived
 
     target_dir = (
         settings.shared_root / (REJECTED_DIR if report.status == REJECTED else ARCHIVE) / district_code

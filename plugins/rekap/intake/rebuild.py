@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from rekap.model import REJECTED
+from rekap.report.model import REJECTED
 from rekap.settings import Settings
 from rekap.warehouse import WarehouseError, as_datetime, safe_url, transaction, upgrade
 
@@ -118,8 +118,7 @@ def _rank(f: ArchivedFile) -> tuple:
 def rebuild(settings: Settings, force: bool = False, now: datetime | None = None) -> dict[str, Any]:
     """Create/upgrade the warehouse and load ``archive/`` into it. Refuses a warehouse that
     already has submissions unless ``force`` (then only bytes not loaded yet are added)."""
-    from rekap.check import check_files
-    from rekap.intake import (
+    from rekap.intake.flow import (
         ARCHIVE,
         FEEDBACK,
         INBOX,
@@ -129,6 +128,7 @@ def rebuild(settings: Settings, force: bool = False, now: datetime | None = None
         record_run,
         sha256_of,
     )
+    from rekap.report.check import check_files
 
     started = datetime.now(UTC)
     now = now or started
