@@ -62,7 +62,8 @@ def ingest_district_reports():
     @task
     def scan() -> dict:
         """Which files are ready, per district; which wait; which are misplaced."""
-        from rekap.intake.flow import ensure_layout, log_safe, scan_inbox
+        from rekap.drive import ensure_layout, log_safe
+        from rekap.intake.scan import scan_inbox
         from rekap.warehouse import require_schema
 
         with one_line_failure("scan"):
@@ -89,7 +90,7 @@ def ingest_district_reports():
     @task(map_index_template="{{ district_label }}")
     def process_district(batch: dict) -> list[dict]:
         """Check, load, feed back and move one district's ready files."""
-        from rekap.intake.flow import log_safe
+        from rekap.drive import log_safe
         from rekap.intake.flow import process_district as process
         from rekap.intake.run_log import VERDICTS, district_label, quiet_great_expectations
         from rekap.warehouse import require_schema
@@ -116,9 +117,10 @@ def ingest_district_reports():
     @task(trigger_rule="all_done")
     def summarize(scanned: dict | None, processed: list[list[dict]] | None) -> dict:
         """The run in numbers, recorded in the warehouse and logged as one table for the operator."""
-        from rekap.intake.flow import FileOutcome, record_run
-        from rekap.intake.flow import summarize as make_summary
+        from rekap.intake.outcomes import FileOutcome
+        from rekap.intake.outcomes import summarize as make_summary
         from rekap.intake.run_log import log_summary
+        from rekap.intake.submissions import record_run
 
         skip_when_upstream_failed(scanned, "scan")
         context = get_current_context()

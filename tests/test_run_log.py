@@ -11,7 +11,7 @@ import pytest
 from rekap.airflow.failures import is_retryable, one_line
 from rekap.consolidation.delivery import failure_email, task_log_url
 from rekap.drive import DriveError
-from rekap.intake.flow import FileOutcome, summarize
+from rekap.intake.outcomes import FileOutcome, summarize
 from rekap.intake.run_log import REASON_WIDTH, counts_line, district_label, summary_table
 from rekap.settings import Settings, SettingsError
 from rekap.warehouse import WarehouseError

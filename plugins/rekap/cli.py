@@ -133,7 +133,9 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rekap.intake.flow import OUT_DRIVE_ERROR, ingest, summary_lines
+    from rekap.intake.flow import ingest
+    from rekap.intake.outcomes import OUT_DRIVE_ERROR
+    from rekap.intake.run_log import summary_lines
 
     settings = Settings.from_env()
     _ = settings.registry  # a wrong province is named before anything else

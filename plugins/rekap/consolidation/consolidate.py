@@ -32,7 +32,7 @@ from rekap.consolidation.metrics import ScoreWeights, compute_marts, ensure_cale
 from rekap.periods import Period
 from rekap.report import vocab
 from rekap.settings import Settings
-from rekap.warehouse import insert_dq_results, require_schema, transaction
+from rekap.warehouse import insert_dq_results, insert_run, require_schema, transaction
 
 REPORTS = "reports"
 DRAFTS = "draf"  # reports/draf/: DRAF and SEMENTARA workbooks, never the FINAL one leadership gets
@@ -168,6 +168,20 @@ def report_path_for(settings: Settings, period: Period, state: str = FINAL) -> P
     return folder / leadership_filename(settings.province_code, period.period_id, state)
 
 
+def _leadership_data(conn: Connection, settings: Settings, period: Period, now_local: datetime):
+    """What the leadership workbook shows, as consolidation and finalisation both load it."""
+    from rekap.consolidation.report_data import load_leadership_data
+
+    return load_leadership_data(
+        conn,
+        settings.province_code,
+        settings.registry.province_name(settings.province_code),
+        period,
+        now_local,
+        settings.prevention_forms(),
+    )
+
+
 def consolidate_period(
     settings: Settings,
     period: Period,
@@ -176,7 +190,6 @@ def consolidate_period(
     weights: ScoreWeights | None = None,
 ) -> ConsolidationResult:
     from rekap.consolidation.leadership_workbook import keep_previous_version, write_leadership_workbook
-    from rekap.consolidation.report_data import load_leadership_data
 
     now = now or datetime.now(UTC)
     # Refused before any work: a typo'd or future period must not produce a report at all.
@@ -206,14 +219,7 @@ def consolidate_period(
             compute_marts(
                 conn, settings.registry.districts, settings.province_code, period, now, str(final), weights
             )
-            data = load_leadership_data(
-                conn,
-                settings.province_code,
-                settings.registry.province_name(settings.province_code),
-                period,
-                now.astimezone(zone),
-                settings.prevention_forms(),
-            )
+            data = _leadership_data(conn, settings, period, now.astimezone(zone))
             data.state = state
             data.deadline = period_deadline(period, settings.deadline_day, zone)
             data.weights = tuple(weights.params().values())
@@ -222,19 +228,8 @@ def consolidate_period(
                 version = record_draft(
                     conn, settings.province_code, period.period_id, str(final), now, run_id
                 )
-            conn.execute(text("DELETE FROM runs WHERE run_id=:r"), {"r": run_id})
-            conn.execute(
-                text(
-                    "INSERT INTO runs (run_id, run_kind, started_at, finished_at, status, summary) VALUES (:r,"
-                    " 'consolidate', :s, :f, 'success', :su)"
-                ),
-                {
-                    "r": run_id,
-                    "s": now,
-                    "f": datetime.now(UTC),
-                    "su": f'{{"period_id": "{period.period_id}", "missing_reports": {len(missing)}}}',
-                },
-            )
+            summary = {"period_id": period.period_id, "missing_reports": len(missing)}
+            insert_run(conn, run_id, "consolidate", now, summary, "success")
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -253,7 +248,6 @@ def finalize_period(
     record it; refused unless ``approval`` is the recorded approval of the latest draft."""
     from rekap.consolidation.approval import ApprovalError
     from rekap.consolidation.leadership_workbook import keep_previous_version, write_leadership_workbook
-    from rekap.consolidation.report_data import load_leadership_data
 
     now = now or datetime.now(UTC)
     zone = settings.timezone
@@ -268,14 +262,7 @@ def finalize_period(
                     f"approval of draft v{approval.version} of {period.period_id} is obsolete: the latest draft"
                     f" is v{draft['version']} and needs its own approval"
                 )
-            data = load_leadership_data(
-                conn,
-                settings.province_code,
-                settings.registry.province_name(settings.province_code),
-                period,
-                now.astimezone(zone),
-                settings.prevention_forms(),
-            )
+            data = _leadership_data(conn, settings, period, now.astimezone(zone))
             data.state, data.approval = FINAL, approval
             data.deadline = period_deadline(period, settings.deadline_day, zone)
             data.weights = tuple(ScoreWeights(*settings.score_weights).params().values())

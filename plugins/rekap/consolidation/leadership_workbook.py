@@ -39,6 +39,7 @@ from rekap.consolidation.report_data import (
     attention,
     week_month,
 )
+from rekap.drive import unique_path
 from rekap.report import vocab
 
 SHEET_SUMMARY = "Ringkasan"
@@ -171,11 +172,7 @@ def keep_previous_version(final: Path, now_local: datetime) -> Path | None:
     when that name is taken); None when there was nothing to keep."""
     if not final.exists():
         return None
-    base = f"{final.stem}_{now_local:%Y%m%d-%H%M%S}"
-    candidate, n = final.with_name(f"{base}{final.suffix}"), 1
-    while candidate.exists():
-        n += 1
-        candidate = final.with_name(f"{base}_{n}{final.suffix}")
+    candidate = unique_path(final.with_name(f"{final.stem}_{now_local:%Y%m%d-%H%M%S}{final.suffix}"))
     os.replace(final, candidate)
     return candidate
 

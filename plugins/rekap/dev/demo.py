@@ -475,7 +475,7 @@ def run_demo(base: Path) -> int:
         report = conn.execute(
             text("SELECT report_path FROM mart_province_period WHERE period_id='2026-B1'")
         ).scalar_one_or_none()
-    from rekap.intake.flow import summary_lines
+    from rekap.intake.run_log import summary_lines
 
     print("\nIntake (ingest_district_reports):")
     for line in summary_lines(json.loads(runs[-1].summary)):
