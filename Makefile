@@ -26,7 +26,7 @@ test: $(STAMP)
 
 # A local Airflow (SQLite, LocalExecutor) on the demo drive, with the UI, until Ctrl-C.
 airflow: $(STAMP)
-	$(BIN)/python -m rekap.local_stack
+	$(BIN)/python -m rekap.dev.local_stack
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

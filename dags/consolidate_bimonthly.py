@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 
 import pendulum
 from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, get_current_context, task
-from rekap.dag_support import (
+from rekap.airflow.dag_support import (
     SUBMISSIONS_ASSET_URI,
     TAGS,
     TASK_LOGGER,
@@ -52,9 +52,9 @@ from rekap.dag_support import (
     default_args,
     settings,
 )
-from rekap.hitl import ReportApprovalOperator
+from rekap.airflow.hitl import ReportApprovalOperator
+from rekap.airflow.timetable import BimonthlyPeriodTimetable
 from rekap.settings import parse_time_settings
-from rekap.timetable import BimonthlyPeriodTimetable
 
 PARSED = parse_time_settings()
 log = logging.getLogger(TASK_LOGGER)  # in order in the task log, unlike print
@@ -88,8 +88,8 @@ def consolidate_bimonthly():
         """An explicit `period` param, else the periods of the loaded files, else the
         data interval of the scheduled run."""
         from airflow.exceptions import AirflowFailException
-        from rekap.approval import PeriodRefused, check_period
-        from rekap.consolidate import periods_for_run
+        from rekap.consolidation.approval import PeriodRefused, check_period
+        from rekap.consolidation.consolidate import periods_for_run
         from rekap.periods import parse_period
 
         context = get_current_context()
@@ -110,7 +110,7 @@ def consolidate_bimonthly():
 
     @task
     def check_inputs(periods: list[str]) -> list[str]:
-        from rekap.consolidate import check_readiness
+        from rekap.consolidation.consolidate import check_readiness
         from rekap.periods import parse_period
         from rekap.warehouse import require_schema
 
@@ -123,9 +123,9 @@ def consolidate_bimonthly():
 
     @task(map_index_template="{{ period_id }}")
     def consolidate(period_id: str) -> dict:
-        from rekap.consolidate import consolidate_period
+        from rekap.consolidation.consolidate import consolidate_period
+        from rekap.intake.run_log import quiet_great_expectations
         from rekap.periods import parse_period
-        from rekap.run_log import quiet_great_expectations
 
         quiet_great_expectations()
         context = get_current_context()
@@ -171,9 +171,9 @@ def consolidate_bimonthly():
     def deliver(decision: dict) -> str:
         """After approval only: FINAL in reports/, then e-mail to leadership."""
         from airflow.exceptions import AirflowSkipException
-        from rekap.approval import APPROVED, Approval
-        from rekap.consolidate import finalize_period
-        from rekap.delivery import deliver_report
+        from rekap.consolidation.approval import APPROVED, Approval
+        from rekap.consolidation.consolidate import finalize_period
+        from rekap.consolidation.delivery import deliver_report
         from rekap.periods import parse_period
 
         context = get_current_context()

@@ -32,7 +32,7 @@ import logging
 
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
-from rekap.dag_support import (
+from rekap.airflow.dag_support import (
     SUBMISSIONS_ASSET_URI,
     TAGS,
     TASK_LOGGER,
@@ -62,7 +62,8 @@ def ingest_district_reports():
     @task
     def scan() -> dict:
         """Which files are ready, per district; which wait; which are misplaced."""
-        from rekap.intake import ensure_layout, log_safe, scan_inbox
+        from rekap.drive import ensure_layout, log_safe
+        from rekap.intake.scan import scan_inbox
         from rekap.warehouse import require_schema
 
         with one_line_failure("scan"):
@@ -89,9 +90,9 @@ def ingest_district_reports():
     @task(map_index_template="{{ district_label }}")
     def process_district(batch: dict) -> list[dict]:
         """Check, load, feed back and move one district's ready files."""
-        from rekap.intake import log_safe
-        from rekap.intake import process_district as process
-        from rekap.run_log import VERDICTS, district_label, quiet_great_expectations
+        from rekap.drive import log_safe
+        from rekap.intake.flow import process_district as process
+        from rekap.intake.run_log import VERDICTS, district_label, quiet_great_expectations
         from rekap.warehouse import require_schema
 
         quiet_great_expectations()
@@ -116,9 +117,10 @@ def ingest_district_reports():
     @task(trigger_rule="all_done")
     def summarize(scanned: dict | None, processed: list[list[dict]] | None) -> dict:
         """The run in numbers, recorded in the warehouse and logged as one table for the operator."""
-        from rekap.intake import FileOutcome, record_run
-        from rekap.intake import summarize as make_summary
-        from rekap.run_log import log_summary
+        from rekap.intake.outcomes import FileOutcome
+        from rekap.intake.outcomes import summarize as make_summary
+        from rekap.intake.run_log import log_summary
+        from rekap.intake.submissions import record_run
 
         skip_when_upstream_failed(scanned, "scan")
         context = get_current_context()

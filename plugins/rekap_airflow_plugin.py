@@ -4,7 +4,7 @@ Airflow's scheduler and API server deserialize a DAG's timetable by import path,
 accept custom timetables that a plugin registers. The "Kelengkapan Laporan" page is a FastAPI
 app the API server mounts under ``/rekap`` (behind Airflow's login), with an entry in the
 UI's navigation that shows it inside the Airflow UI. The code lives in the ``rekap`` package
-(``rekap.timetable``, ``rekap.ui_app``); this file only announces it.
+(``rekap.airflow.timetable``, ``rekap.airflow.ui_app``); this file only announces it.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from airflow.plugins_manager import AirflowPlugin
-from rekap.timetable import BimonthlyPeriodTimetable
-from rekap.ui_app import PAGE, URL_PREFIX, app
+from rekap.airflow.timetable import BimonthlyPeriodTimetable
+from rekap.airflow.ui_app import PAGE, URL_PREFIX, app
 
 
 class RekapPlugin(AirflowPlugin):

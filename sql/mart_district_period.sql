@@ -1,7 +1,7 @@
 -- mart_district_period: every metric of metrics.md for one period, from int_district_period.
 -- Parameters: :province_code, :period_id, :w_reporting, :w_on_time, :w_pleno,
 -- :w_completeness, :w_documented (score weights; defaults 0.20/0.10/0.30/0.20/0.20),
--- :baik_min, :cukup_min (status thresholds 85 and 70: rekap.metrics.BAIK_MIN, CUKUP_MIN).
+-- :baik_min, :cukup_min (status thresholds 85 and 70: rekap.consolidation.metrics.BAIK_MIN, CUKUP_MIN).
 -- Rates are unrounded; the status and the rank compare the score rounded to 9 decimals so
 -- that float noise never splits a tie or drops 85.0 to CUKUP.
 

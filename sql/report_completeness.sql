@@ -1,5 +1,5 @@
 -- Kelengkapan Laporan: the submissions that can fill a cell of one period's districts × months
--- matrix (rekap.completeness classifies them into on time / late / rejected / missing).
+-- matrix (rekap.consolidation.completeness classifies them into on time / late / rejected / missing).
 -- Accepted files by their report month; rejected files carry no month in the warehouse, so all
 -- of the province's rejections come back and the Python side places them (few rows).
 -- Parameters: :province_code, :year1, :month1, :year2, :month2 (the period's two months).

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
-from rekap.airflow_local import (
+from rekap.dev.airflow_local import (
     AirflowProcess,
     airflow_env,
     free_port,
@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from workbooks import drop_two_months, pleno_row, set_up_drive, write_report
 
+TESTS_DIR = Path(__file__).resolve().parent
 POSTGRES_URL = os.environ.get("REKAP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_HOST = os.environ.get("REKAP_TEST_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("REKAP_TEST_REDIS_PORT", "6379"))
@@ -172,7 +173,9 @@ class AirflowStack:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",  # the test unpauses them
-            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "rekap.airflow_local.hostname_from_env",
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "airflow_hostname.hostname_from_env",
+            # the hostname callable is a test helper (tests/airflow_hostname.py), not runtime code
+            "PYTHONPATH": os.pathsep.join(p for p in (str(TESTS_DIR), os.environ.get("PYTHONPATH")) if p),
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__WORKERS": "1",

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
-from rekap.approval import DRAF, SEMENTARA, PeriodRefused, check_period, report_state
 from rekap.cli import main
-from rekap.intake import ingest
+from rekap.consolidation.approval import DRAF, SEMENTARA, PeriodRefused, check_period, report_state
+from rekap.intake.flow import ingest
 from rekap.periods import Period, parse_period
 from rekap.registry import load_registry
 from rekap.settings import Settings

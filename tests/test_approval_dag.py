@@ -16,7 +16,7 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
-from rekap.airflow_local import (
+from rekap.dev.airflow_local import (
     AirflowProcess,
     airflow_env,
     answer_required_action,

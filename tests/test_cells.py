@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from rekap import cells
-from rekap.cells import Unreadable
+from rekap.report import cells
+from rekap.report.cells import Unreadable
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from rekap import completeness as kl
 from rekap.cli import main
-from rekap.feedback import feedback_filename
-from rekap.intake import ingest
-from rekap.model import Identity, Report
+from rekap.consolidation import completeness as kl
+from rekap.intake.feedback import feedback_filename
+from rekap.intake.flow import ingest
 from rekap.periods import Period, parse_period
+from rekap.report.model import Identity, Report
 from rekap.settings import Settings
 from workbooks import drop_two_months, pleno_row, set_up_drive, write_report
 
@@ -176,7 +176,7 @@ def test_the_view_serves_only_files_under_the_drives_own_folders(taken_in, tmp_p
     (tampered, or a symlink) is refused. Airflow's login is tested against a real API server in
     tests/test_ui_view.py; here the app runs without it to reach the file rules."""
     from fastapi.testclient import TestClient
-    from rekap.ui_app import create_app
+    from rekap.airflow.ui_app import create_app
     from rekap.warehouse import transaction
     from sqlalchemy import text
 

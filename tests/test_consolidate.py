@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from conftest import upgraded
 from openpyxl import load_workbook
 from rekap.cli import main
-from rekap.consolidate import periods_for_run
-from rekap.intake import ingest
+from rekap.consolidation.consolidate import periods_for_run
+from rekap.intake.flow import ingest
 from rekap.settings import Settings
 from rekap.warehouse import engine_for
 from sqlalchemy import text

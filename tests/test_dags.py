@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from rekap.airflow_local import PROJECT_ROOT, airflow_env
+from rekap.dev.airflow_local import PROJECT_ROOT, airflow_env
 
 pytestmark = pytest.mark.airflow
 
@@ -110,7 +110,7 @@ def test_consolidation_schedule_is_the_period_timetable_or_the_asset(parsed):
 
 def test_consolidation_alerts_operators_when_it_runs_late(parsed):
     assert parsed["dags"]["consolidate_bimonthly"]["deadlines"] == [
-        ["DagRunQueuedAtDeadline", 2 * 3600.0, "rekap.dag_support.notify_consolidation_overdue"]
+        ["DagRunQueuedAtDeadline", 2 * 3600.0, "rekap.airflow.dag_support.notify_consolidation_overdue"]
     ]
 
 

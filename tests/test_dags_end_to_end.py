@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from conftest import upgraded
-from rekap.airflow_local import airflow_env, migrate, run_airflow
+from rekap.dev.airflow_local import airflow_env, migrate, run_airflow
 from rekap.warehouse import engine_for
 from sqlalchemy import text
 from workbooks import drop_two_months, pleno_row, set_up_drive, write_report

@@ -16,10 +16,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from conftest import upgraded
 from openpyxl import load_workbook
-from rekap.approval import APPROVED, Approval, record_decision
-from rekap.consolidate import consolidate_period, finalize_period
-from rekap.delivery import deliver_report, notify_operators_of_failure
-from rekap.intake import ingest
+from rekap.consolidation.approval import APPROVED, Approval, record_decision
+from rekap.consolidation.consolidate import consolidate_period, finalize_period
+from rekap.consolidation.delivery import deliver_report, notify_operators_of_failure
+from rekap.intake.flow import ingest
 from rekap.periods import parse_period
 from rekap.settings import Settings
 from workbooks import pencegahan_row, pleno_row, set_up_drive, write_report
@@ -143,7 +143,7 @@ def test_failed_task_e_mails_the_operators(tmp_path, smtp_server):
 
 def test_overdue_consolidation_e_mails_the_operators(tmp_path, smtp_server, monkeypatch):
     """The deadline alert's callback, called with the context the scheduler gives it."""
-    from rekap.dag_support import notify_consolidation_overdue
+    from rekap.airflow.dag_support import notify_consolidation_overdue
 
     for name, value in settings_for(
         tmp_path, REKAP_OPERATOR_EMAILS="operator@bawaslu.local"

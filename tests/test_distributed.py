@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 from airflow_stack import ADMIN_USER, DAG_IDS, EXPECTED_SUBMISSIONS, AirflowStack, missing_services
 from openpyxl import load_workbook
-from rekap.airflow_local import PROJECT_ROOT
+from rekap.dev.airflow_local import PROJECT_ROOT
 from sqlalchemy import create_engine, text
 
 pytestmark = [pytest.mark.distributed, pytest.mark.slow]

@@ -19,16 +19,10 @@ from pathlib import Path
 import pytest
 from rekap.cli import main
 from rekap.drive import DRIVE_MARKER, NAME_MAX_BYTES, DriveError, fit_name, init_drive, log_safe
-from rekap.intake import (
-    LIST_CAP,
-    LOCK_NAME,
-    _move_into_place,
-    clean_stale_scratch,
-    ingest,
-    process_district,
-    scan_inbox,
-    summary_lines,
-)
+from rekap.intake.files import LOCK_NAME, clean_stale_scratch, move_into_place
+from rekap.intake.flow import ingest, process_district
+from rekap.intake.run_log import summary_lines
+from rekap.intake.scan import LIST_CAP, scan_inbox
 from rekap.settings import Settings
 from rekap.warehouse import engine_for, upgrade
 from sqlalchemy import text
@@ -337,10 +331,10 @@ def test_a_move_never_overwrites(tmp_path, other_file_system):
         target = root / "archive/3603/Laporan.xlsx"
         target.write_bytes(b"archived")
         with pytest.raises(DriveError, match="never overwritten"):
-            _move_into_place(source, target)
+            move_into_place(source, target)
         assert target.read_bytes() == b"archived" and source.read_bytes() == b"new"
         free = root / "archive/3603/Laporan_2.xlsx"
-        _move_into_place(source, free)
+        move_into_place(source, free)
         assert free.read_bytes() == b"new" and not source.exists()
         assert [p.name for p in (root / "archive/3603").iterdir() if p.name.startswith(".")] == []
     finally:

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from rekap.check import check_file
-from rekap.feedback import (
+from rekap.intake.feedback import (
     ISSUE_HEADERS,
     Timing,
     feedback_filename,
@@ -22,8 +21,9 @@ from rekap.feedback import (
     write_feedback,
     write_highlighted,
 )
-from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Identity, Issue, Report
 from rekap.periods import report_deadline
+from rekap.report.check import check_file
+from rekap.report.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Identity, Issue, Report
 from workbooks import pencegahan_row, pleno_row, write_report
 
 FORMULA_LIKE = '=HYPERLINK("http://x.example","klik")'

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from rekap.intake import ingest, is_ignored_name
-from rekap.metrics import staging_rows
+from rekap.consolidation.metrics import staging_rows
+from rekap.intake.flow import ingest
+from rekap.intake.scan import is_ignored_name
 from rekap.settings import Settings
 from rekap.warehouse import engine_for, transaction
 from sqlalchemy import text

@@ -2,7 +2,8 @@
 converge to the warehouse and folders of an uninterrupted run.
 
 The child process is the real ``rekap ingest``; only the kill point is added, by wrapping
-one intake function in the child so that it SIGKILLs its own process on the Nth call."""
+one intake function in the child so that it SIGKILLs its own process on the Nth call. A kill
+point is ``module.function`` under rekap.intake, the module where the caller looks it up."""
 
 from __future__ import annotations
 
@@ -28,18 +29,19 @@ WIB = ZoneInfo("Asia/Jakarta")
 
 CHILD = textwrap.dedent(
     """
-    import os, signal, sys
-    import rekap.intake as intake
+    import importlib, os, signal, sys
     point, nth = sys.argv[1], int(sys.argv[2])
     calls = {"n": 0}
     if point != "none":
-        original = getattr(intake, point)
+        module_name, name = point.rsplit(".", 1)
+        module = importlib.import_module(f"rekap.intake.{module_name}")
+        original = getattr(module, name)
         def killer(*args, **kwargs):
             calls["n"] += 1
             if calls["n"] == nth:
                 os.kill(os.getpid(), signal.SIGKILL)
             return original(*args, **kwargs)
-        setattr(intake, point, killer)
+        setattr(module, name, killer)
     from rekap.cli import main
     sys.exit(main(["ingest"]))
     """
@@ -154,14 +156,14 @@ def reference(tmp_path_factory):
 
 
 KILL_POINTS = [
-    ("scan_inbox", 1),  # before anything is loaded
-    ("insert_records", 1),  # inside the first file's transaction
-    ("insert_records", 4),  # inside a later file's transaction
-    ("supersede", 3),  # inside a transaction, after the records
-    ("_write_feedback", 1),  # committed, no feedback yet, still in the inbox
-    ("_write_feedback", 5),
-    ("_move_into_place", 1),  # committed and fed back, not moved
-    ("_move_into_place", 6),
+    ("flow.scan_inbox", 1),  # before anything is loaded
+    ("submissions.insert_records", 1),  # inside the first file's transaction
+    ("submissions.insert_records", 4),  # inside a later file's transaction
+    ("submissions.supersede", 3),  # inside a transaction, after the records
+    ("flow._write_feedback", 1),  # committed, no feedback yet, still in the inbox
+    ("flow._write_feedback", 5),
+    ("flow.move_into_place", 1),  # committed and fed back, not moved
+    ("flow.move_into_place", 6),
 ]
 
 
@@ -183,7 +185,7 @@ def test_killed_run_converges_on_postgres(tmp_path, reference, postgres_url):
     root = tmp_path / "drive"
     make_drive(root)
     upgraded(postgres_url)
-    for point, nth in (("insert_records", 2), ("_move_into_place", 3)):
+    for point, nth in (("submissions.insert_records", 2), ("flow.move_into_place", 3)):
         assert run_child(root, postgres_url, point, nth) == -signal.SIGKILL
     assert run_child(root, postgres_url) == 0
     assert state(root, postgres_url) == reference

@@ -7,15 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from rekap.leadership_workbook import (
+from rekap.consolidation.leadership_workbook import (
     PERFORMANCE_COLUMNS,
     keep_previous_version,
     leadership_filename,
     write_leadership_workbook,
 )
+from rekap.consolidation.prevention_forms import FORMS, load_prevention_forms
+from rekap.consolidation.report_data import LATE, MISSING, ON_TIME, LeadershipData
 from rekap.periods import Period, week_monday, weeks_of_period
-from rekap.prevention_forms import FORMS, load_prevention_forms
-from rekap.report_data import LATE, MISSING, ON_TIME, LeadershipData
 
 WIB = ZoneInfo("Asia/Jakarta")
 PERIOD = Period(2026, 1)

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from rekap.consolidate import consolidate_period
-from rekap.demo import generate_demo_drive
-from rekap.intake import ingest
-from rekap.leadership_workbook import PERFORMANCE_COLUMNS, SHEETS
+from rekap.consolidation.consolidate import consolidate_period
+from rekap.consolidation.leadership_workbook import PERFORMANCE_COLUMNS, SHEETS
+from rekap.dev.demo import generate_demo_drive
+from rekap.intake.flow import ingest
 from rekap.periods import parse_period
 from rekap.registry import load_registry
 from rekap.settings import Settings

@@ -3,7 +3,7 @@ UTC times, the deadline alert switched off for every local run)."""
 
 from __future__ import annotations
 
-from rekap.local_stack import prepare
+from rekap.dev.local_stack import prepare
 
 
 def test_the_local_stack_is_sized_to_the_machine_and_set_to_the_province(tmp_path, monkeypatch):

@@ -12,13 +12,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from rekap.intake import ingest
-from rekap.metrics import (
+from rekap.consolidation.metrics import (
     ScoreWeights,
     compute_marts,
     read_district_mart,
     read_province_mart,
 )
+from rekap.intake.flow import ingest
 from rekap.periods import parse_period
 from rekap.settings import Settings
 from rekap.warehouse import transaction

@@ -14,7 +14,7 @@ import sqlite3
 from datetime import date
 
 import pytest
-from rekap.airflow_local import airflow_env, migrate, run_airflow
+from rekap.dev.airflow_local import airflow_env, migrate, run_airflow
 from rekap.warehouse import upgrade
 from workbooks import drop_two_months, pleno_row, set_up_drive, write_report
 

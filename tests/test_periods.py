@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pendulum
 import pytest
 from airflow.timetables.base import DataInterval, TimeRestriction
+from rekap.airflow.timetable import BimonthlyPeriodTimetable
 from rekap.periods import (
     Period,
     consolidation_time,
@@ -20,7 +21,6 @@ from rekap.periods import (
     report_deadline,
     weeks_of_period,
 )
-from rekap.timetable import BimonthlyPeriodTimetable
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from rekap.check import check_file
-from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED
+from rekap.report.check import check_file
+from rekap.report.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED
 from workbooks import pencegahan_row, pleno_row, write_report
 
 

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from rekap import cells
-from rekap.check import check_file
-from rekap.feedback import write_feedback
-from rekap.intake import ingest
-from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Issue, Report
-from rekap.reader import CONTROL_CHARACTERS_RULE, read_report
-from rekap.workbook import Limits, column_letters
+from rekap.intake.feedback import write_feedback
+from rekap.intake.flow import ingest
+from rekap.report import cells
+from rekap.report.check import check_file
+from rekap.report.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Issue, Report
+from rekap.report.opening import Limits, column_letters
+from rekap.report.reader import CONTROL_CHARACTERS_RULE, read_report
 from test_intake import make_settings, rows
 from workbooks import kelembagaan_row, pencegahan_row, pleno_row, write_report
 
@@ -229,7 +229,7 @@ def test_reading_the_worst_files_stays_under_256_mb_and_a_few_seconds(tmp_path):
         """
         import json, re, sys, time
         from datetime import UTC, datetime
-        from rekap.reader import read_report
+        from rekap.report.reader import read_report
         from rekap.registry import load_registry
         banten = load_registry().for_province("36")
         out = []

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from rekap.check import check_file
-from rekap.model import ACCEPTED, REJECTED, Report
 from rekap.registry import load_registry
-from rekap.workbook import Limits
+from rekap.report.check import check_file
+from rekap.report.model import ACCEPTED, REJECTED, Report
+from rekap.report.opening import Limits
 from workbooks import KELEMBAGAAN_HEADERS, kelembagaan_row, pencegahan_row, pleno_row, write_report
 
 FIXTURES = Path(__file__).parent / "fixtures"

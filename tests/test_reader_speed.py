@@ -6,9 +6,9 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from rekap.check import check_file
-from rekap.model import ACCEPTED
-from rekap.reader import read_report
+from rekap.report.check import check_file
+from rekap.report.model import ACCEPTED
+from rekap.report.reader import read_report
 from workbooks import kelembagaan_row, pencegahan_row, pleno_row, write_report
 
 pytestmark = pytest.mark.slow

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
-from rekap import vocab
-from rekap.check import check_file
-from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Report
-from rekap.reader import is_running_number
-from rekap.template import example_values
+from rekap.report import vocab
+from rekap.report.check import check_file
+from rekap.report.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Report
+from rekap.report.reader import is_running_number
+from rekap.report.template import example_values
 from workbooks import (
     FIELD_OF_LABEL,
     KELEMBAGAAN_HEADERS,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from conftest import _postgres_admin
 from rekap.cli import main
-from rekap.consolidate import consolidate_period
-from rekap.intake import ingest
+from rekap.consolidation.consolidate import consolidate_period
+from rekap.intake.flow import ingest
+from rekap.intake.rebuild import MANIFEST, read_manifest, record_archived
 from rekap.periods import parse_period
-from rekap.rebuild import MANIFEST, read_manifest, record_archived
 from rekap.settings import Settings
 from rekap.warehouse import as_datetime, engine_for
 from sqlalchemy import text

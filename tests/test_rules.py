@@ -11,10 +11,10 @@ import json
 from datetime import date
 
 import pytest
-from rekap import vocab
-from rekap.check import check_file
-from rekap.reader import read_report
-from rekap.validation import FIELD_RULES, load_json_suite, load_suite_dict, record_frame_rows
+from rekap.report import vocab
+from rekap.report.check import check_file
+from rekap.report.reader import read_report
+from rekap.report.validation import FIELD_RULES, load_json_suite, load_suite_dict, record_frame_rows
 from workbooks import kelembagaan_row, pencegahan_row, pleno_row, write_report
 
 

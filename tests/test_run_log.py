@@ -8,11 +8,11 @@ import sys
 import textwrap
 
 import pytest
-from rekap.delivery import failure_email, task_log_url
+from rekap.airflow.failures import is_retryable, one_line
+from rekap.consolidation.delivery import failure_email, task_log_url
 from rekap.drive import DriveError
-from rekap.failures import is_retryable, one_line
-from rekap.intake import FileOutcome, summarize
-from rekap.run_log import REASON_WIDTH, counts_line, district_label, summary_table
+from rekap.intake.outcomes import FileOutcome, summarize
+from rekap.intake.run_log import REASON_WIDTH, counts_line, district_label, summary_table
 from rekap.settings import Settings, SettingsError
 from rekap.warehouse import WarehouseError
 
@@ -78,7 +78,7 @@ def test_great_expectations_registration_noise_is_silenced():
         import logging, sys
         logging.basicConfig(level=logging.INFO, stream=sys.stdout)
         if sys.argv[1] == "quiet":
-            from rekap.run_log import quiet_great_expectations
+            from rekap.intake.run_log import quiet_great_expectations
             quiet_great_expectations()
         import great_expectations  # noqa: F401
         """

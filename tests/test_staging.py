@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from rekap import vocab
-from rekap.intake import ingest
-from rekap.metrics import insert_by_name, staging_rows
+from rekap.consolidation.metrics import insert_by_name, staging_rows
+from rekap.intake.flow import ingest
 from rekap.registry import load_registry
+from rekap.report import vocab
 from rekap.warehouse import WarehouseError, as_date, sync_registry, transaction, upgrade
 from sqlalchemy import text
 from test_intake import make_settings

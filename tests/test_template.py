@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from rekap import vocab
-from rekap.check import check_file
 from rekap.cli import main
-from rekap.demo import fill_template
-from rekap.model import ACCEPTED, REJECTED
-from rekap.template import FIRST_DATA_ROW, FORM_ROWS, HEADER_ROW, template_filename
+from rekap.dev.demo import fill_template
+from rekap.report import vocab
+from rekap.report.check import check_file
+from rekap.report.model import ACCEPTED, REJECTED
+from rekap.report.template import FIRST_DATA_ROW, FORM_ROWS, HEADER_ROW, template_filename
 from workbooks import kelembagaan_row, pencegahan_row, pleno_row
 
 DATA_SHEETS = ("Pleno", "Pencegahan", "Kelembagaan")

@@ -1,6 +1,6 @@
 """The Kelengkapan Laporan view in a real Airflow API server, driven by Debian's Chromium.
 
-The demo drive (rekap.demo: Banten, January–February 2026) is taken in and consolidated by
+The demo drive (rekap.dev.demo: Banten, January–February 2026) is taken in and consolidated by
 the real code into a SQLite warehouse; one ``airflow api-server`` (SQLite metadata, simple
 auth manager) serves the UI with the project's plugin. The operator logs in, opens the view
 from the navigation, reads known cells of the demo's matrix, downloads a feedback workbook and
@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from openpyxl import load_workbook
-from rekap.airflow_local import PROJECT_ROOT
+from rekap.dev.airflow_local import PROJECT_ROOT
 from ui_stack import ADMIN_USER, ApiServer, demo_warehouse
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]

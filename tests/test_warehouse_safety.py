@@ -14,7 +14,7 @@ import pytest
 from conftest import upgraded
 from openpyxl import load_workbook
 from rekap.cli import main
-from rekap.intake import ingest
+from rekap.intake.flow import ingest
 from rekap.warehouse import WarehouseError, engine_for, migrations, require_schema, transaction, upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError

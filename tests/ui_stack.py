@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from rekap.airflow_local import (
+from rekap.dev.airflow_local import (
     AirflowProcess,
     airflow_env,
     free_port,
@@ -24,10 +24,10 @@ ADMIN_USER = "admin"
 
 
 def demo_warehouse(base: Path) -> dict[str, str]:
-    """The demo drive (rekap.demo) taken in and consolidated for 2026-B1; its REKAP_* settings."""
-    from rekap.consolidate import consolidate_period
-    from rekap.demo import DEMO_PROVINCE, generate_demo_drive
-    from rekap.intake import ingest
+    """The demo drive (rekap.dev.demo) taken in and consolidated for 2026-B1; its REKAP_* settings."""
+    from rekap.consolidation.consolidate import consolidate_period
+    from rekap.dev.demo import DEMO_PROVINCE, generate_demo_drive
+    from rekap.intake.flow import ingest
     from rekap.periods import parse_period
     from rekap.registry import load_registry
     from rekap.settings import Settings

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from rekap import vocab
+from rekap.report import vocab
 
 PLENO_HEADERS = [
     "No",

@@ -11,9 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from rekap.approval import ApprovalError, PeriodRefused
-from rekap.model import REJECTED, Report
+from rekap.consolidation.approval import ApprovalError, PeriodRefused
 from rekap.registry import District, RegistryError, load_registry
+from rekap.report.model import REJECTED, Report
 from rekap.settings import Settings, SettingsError
 from rekap.warehouse import WarehouseError
 
@@ -35,7 +35,7 @@ def _parse_month(text: str) -> tuple[int, int]:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from rekap.template import template_filename, write_all_templates, write_template
+    from rekap.report.template import template_filename, write_all_templates, write_template
 
     settings = Settings.from_env()
     year, month = _parse_month(args.month)
@@ -66,7 +66,7 @@ def _validate_registry(settings: Settings):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from rekap.check import check_file
+    from rekap.report.check import check_file
 
     settings = Settings.from_env()
     path = Path(args.file)
@@ -99,8 +99,8 @@ def report_json(report: Report) -> dict:
 def report_text(
     report: Report, district: District | None = None, deadline_day: int = Settings.deadline_day
 ) -> str:
-    """The verdict in Indonesian, in the words of the feedback workbook (rekap.feedback)."""
-    from rekap.feedback import Timing, issue_line, verdict_lines, what_to_do
+    """The verdict in Indonesian, in the words of the feedback workbook (rekap.intake.feedback)."""
+    from rekap.intake.feedback import Timing, issue_line, verdict_lines, what_to_do
 
     timing = Timing(deadline_day)  # not submitted yet: no received time, no lateness
     width = max(len(label) for label, _ in verdict_lines(report, district, timing))
@@ -124,7 +124,7 @@ def cmd_db(args: argparse.Namespace) -> int:
         applied = upgrade(settings.warehouse_url)
         print(f"applied: {', '.join(applied)}" if applied else "warehouse is up to date")
         return EXIT_OK
-    from rekap.rebuild import rebuild, summary_lines
+    from rekap.intake.rebuild import rebuild, summary_lines
 
     _ = settings.registry
     settings.require_shared_root()
@@ -133,7 +133,9 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rekap.intake import OUT_DRIVE_ERROR, ingest, summary_lines
+    from rekap.intake.flow import ingest
+    from rekap.intake.outcomes import OUT_DRIVE_ERROR
+    from rekap.intake.run_log import summary_lines
 
     settings = Settings.from_env()
     _ = settings.registry  # a wrong province is named before anything else
@@ -177,7 +179,7 @@ def _period(text: str):
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from rekap.consolidate import consolidate_period
+    from rekap.consolidation.consolidate import consolidate_period
 
     settings = Settings.from_env()
     _ = settings.registry
@@ -206,9 +208,9 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 def _deliver_approved(settings: Settings, period) -> int:
     """``--deliver``: the latest draft, once approved, written FINAL and sent (the same path as
     the DAG's deliver task; no new consolidation, so what was approved is what is sent)."""
-    from rekap.approval import Approval, approved_draft
-    from rekap.consolidate import finalize_period
-    from rekap.delivery import deliver_report
+    from rekap.consolidation.approval import Approval, approved_draft
+    from rekap.consolidation.consolidate import finalize_period
+    from rekap.consolidation.delivery import deliver_report
     from rekap.warehouse import require_schema, transaction
 
     require_schema(settings.warehouse_url)
@@ -227,7 +229,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     """Record an approval (or, with --reject, a rejection) of the period's latest draft."""
     from datetime import UTC, datetime
 
-    from rekap.approval import APPROVED, REJECTED, record_decision
+    from rekap.consolidation.approval import APPROVED, REJECTED, record_decision
     from rekap.warehouse import require_schema
 
     settings = Settings.from_env()
@@ -251,7 +253,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from rekap.completeness import default_period, load_completeness, status_lines
+    from rekap.consolidation.completeness import default_period, load_completeness, status_lines
     from rekap.periods import parse_period
 
     settings = Settings.from_env()
@@ -265,7 +267,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from rekap.demo import run_demo
+    from rekap.dev.demo import run_demo
 
     return run_demo(Path(args.dir))
 

@@ -207,3 +207,14 @@ def fit_name(name: str, tag: str = "", limit: int = NAME_MAX_BYTES) -> str:
     if len(stem.encode("utf-8")) > room:
         stem = stem.encode("utf-8")[: max(room, 1)].decode("utf-8", "ignore") or "berkas"
     return f"{stem}{tag}{suffix}"
+
+
+def unique_path(target: Path, taken: set[str] | None = None) -> Path:
+    """``name.xlsx``, else ``name_2.xlsx``, ``name_3.xlsx``...: archives are never overwritten.
+    Names are cut to NAME_MAX_BYTES (suffix kept), so a long name sent twice still fits."""
+    taken = taken or set()
+    candidate, n = target.with_name(fit_name(target.name)), 1
+    while os.path.lexists(candidate) or str(candidate) in taken:
+        n += 1
+        candidate = target.with_name(fit_name(target.name, f"_{n}"))
+    return candidate

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from rekap import vocab
+from rekap.report import vocab
 
 _PERIOD_ID = re.compile(r"^\s*(\d{4})-[bB]([1-6])\s*$")
 CONSOLIDATION_HOUR = 6  # local time on the day after the deadline

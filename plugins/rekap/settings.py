@@ -157,7 +157,7 @@ class Settings:
         return now.astimezone(self.timezone).date()
 
     def prevention_forms(self) -> dict[str, str]:
-        from rekap.prevention_forms import PreventionFormsError, load_prevention_forms
+        from rekap.consolidation.prevention_forms import PreventionFormsError, load_prevention_forms
 
         try:
             return load_prevention_forms(self.prevention_forms_path)
@@ -165,7 +165,7 @@ class Settings:
             raise SettingsError(f"REKAP_PREVENTION_FORMS: {exc}") from exc
 
     def limits(self):
-        from rekap.workbook import Limits
+        from rekap.report.opening import Limits
 
         return Limits(max_file_bytes=int(self.max_file_mb * 1024 * 1024), max_rows_per_sheet=self.max_rows)
 

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from rekap import cells
+from rekap.report import cells
 
 # Number formats (display only: values stay unrounded).
 PERCENT = "0.0%"

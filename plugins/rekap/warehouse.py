@@ -12,6 +12,7 @@ typo in the URL is one clear line instead of a new, empty warehouse.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -289,3 +290,25 @@ def insert_dq_results(
                 "t": checked_at,
             },
         )
+
+
+def insert_run(
+    conn: Connection, run_id: str, kind: str, started_at: datetime, summary: dict[str, Any], status: str
+) -> None:
+    """The record of one run (ingest, rebuild, consolidate) in ``runs``, in the caller's
+    transaction; a retried Airflow try replaces its earlier record (same run_id)."""
+    conn.execute(text("DELETE FROM runs WHERE run_id=:r"), {"r": run_id})
+    conn.execute(
+        text(
+            "INSERT INTO runs (run_id, run_kind, started_at, finished_at, status, summary)"
+            " VALUES (:r, :k, :s, :f, :st, :su)"
+        ),
+        {
+            "r": run_id,
+            "k": kind,
+            "s": started_at,
+            "f": datetime.now(UTC),
+            "st": status,
+            "su": json.dumps(summary, ensure_ascii=False, default=str),
+        },
+    )

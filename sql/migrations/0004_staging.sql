@@ -4,7 +4,7 @@
 -- Old rows are moved forward where what they hold allows it (see the notes per step).
 
 -- Which fields of a sheet are required, and the column holding each reading: synced from
--- rekap.vocab.SHEET_FIELDS by rekap.metrics.sync_format_fields, so SQL keeps no second list.
+-- rekap.report.vocab.SHEET_FIELDS by rekap.consolidation.metrics.sync_format_fields, so SQL keeps no second list.
 CREATE TABLE format_fields (
     kind                VARCHAR(20) NOT NULL,
     field               VARCHAR(60) NOT NULL,

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]  # plugins/rekap/dev/airflow_local.py
 
 
 def airflow_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -88,20 +88,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def hostname_from_env() -> str:
-    """``[core] hostname_callable`` for several Airflow workers on one machine: the name in
-    ``REKAP_AIRFLOW_HOSTNAME`` when set (so task instances say which worker ran them), else the
-    machine's name as Airflow would report it."""
-    from rekap.settings import airflow_hostname
-
-    name = airflow_hostname()
-    if name:
-        return name
-    from airflow.utils.net import getfqdn
-
-    return getfqdn()
 
 
 def simple_auth_env(home: Path, users: dict[str, str]) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The approval of a laporan komprehensif as an Airflow Required Action (human-in-the-loop).
 
 ``ReportApprovalOperator`` asks the approvers (``REKAP_APPROVERS``) to approve or reject one
-draft; whatever happens it records the decision in the warehouse (rekap.approval) and returns
+draft; whatever happens it records the decision in the warehouse (rekap.consolidation.approval) and returns
 it, so the ``deliver`` task knows whether to write FINAL and send. A rejection or no decision
 within ``REKAP_APPROVAL_TIMEOUT_HOURS`` sends nothing to leadership and e-mails the operators.
 Imported by the DAG file at parse time: nothing heavy at module level.
@@ -47,9 +47,9 @@ class ReportApprovalOperator(HITLOperator):
         return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
-        from rekap.approval import APPROVED, EXPIRED, REJECTED, ApprovalError, record_decision
-        from rekap.dag_support import settings
-        from rekap.delivery import decision_email, notify_operators
+        from rekap.airflow.dag_support import settings
+        from rekap.consolidation.approval import APPROVED, EXPIRED, REJECTED, ApprovalError, record_decision
+        from rekap.consolidation.delivery import decision_email, notify_operators
 
         s = settings()
         draft = self.draft

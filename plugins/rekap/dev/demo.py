@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook, load_workbook
 
-from rekap import vocab
 from rekap.registry import District, Registry
+from rekap.report import vocab
 
 DEMO_PROVINCE = "36"
 DEMO_MONTHS = ((2026, 1), (2026, 2))
@@ -152,7 +152,7 @@ def fill_template(
     claimed_code: str | None = None,
 ) -> Path:
     """A report made the proper way: the template, filled in from its first data row."""
-    from rekap.template import write_template
+    from rekap.report.template import write_template
 
     write_template(path, district, year, month)
     wb = load_workbook(path)
@@ -390,7 +390,7 @@ def run_demo(base: Path) -> int:
 
     from sqlalchemy import text
 
-    from rekap.airflow_local import (
+    from rekap.dev.airflow_local import (
         AirflowProcess,
         airflow_env,
         answer_required_action,
@@ -475,7 +475,7 @@ def run_demo(base: Path) -> int:
         report = conn.execute(
             text("SELECT report_path FROM mart_province_period WHERE period_id='2026-B1'")
         ).scalar_one_or_none()
-    from rekap.intake import summary_lines
+    from rekap.intake.run_log import summary_lines
 
     print("\nIntake (ingest_district_reports):")
     for line in summary_lines(json.loads(runs[-1].summary)):

@@ -1,6 +1,6 @@
 """The leadership workbook, laporan komprehensif (metrics.md "The leadership workbook").
 
-Lays out a ``LeadershipData`` (rekap.report_data) in eight sheets, each answering one question
+Lays out a ``LeadershipData`` (rekap.consolidation.report_data) in eight sheets, each answering one question
 a provincial chair asks; it computes nothing that the warehouse does not already hold. Every
 sheet carries the title block (report, province, period, state DRAF/SEMENTARA/FINAL), prints on
 A4 landscape one page wide with its header rows repeated, and has a footer with page number,
@@ -26,11 +26,21 @@ from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from rekap import sheets, vocab
-from rekap.approval import DRAF, FINAL, SEMENTARA
-from rekap.metrics import BAIK_MIN, CUKUP_MIN, ScoreWeights
-from rekap.prevention_forms import FORMS
-from rekap.report_data import LATE, MISSING, ON_TIME, REJECTED, LeadershipData, attention, week_month
+from rekap import sheets
+from rekap.consolidation.approval import DRAF, FINAL, SEMENTARA
+from rekap.consolidation.metrics import BAIK_MIN, CUKUP_MIN, ScoreWeights
+from rekap.consolidation.prevention_forms import FORMS
+from rekap.consolidation.report_data import (
+    LATE,
+    MISSING,
+    ON_TIME,
+    REJECTED,
+    LeadershipData,
+    attention,
+    week_month,
+)
+from rekap.drive import unique_path
+from rekap.report import vocab
 
 SHEET_SUMMARY = "Ringkasan"
 SHEET_PERFORMANCE = "Kinerja Kab-Kota"
@@ -162,11 +172,7 @@ def keep_previous_version(final: Path, now_local: datetime) -> Path | None:
     when that name is taken); None when there was nothing to keep."""
     if not final.exists():
         return None
-    base = f"{final.stem}_{now_local:%Y%m%d-%H%M%S}"
-    candidate, n = final.with_name(f"{base}{final.suffix}"), 1
-    while candidate.exists():
-        n += 1
-        candidate = final.with_name(f"{base}_{n}{final.suffix}")
+    candidate = unique_path(final.with_name(f"{final.stem}_{now_local:%Y%m%d-%H%M%S}{final.suffix}"))
     os.replace(final, candidate)
     return candidate
 

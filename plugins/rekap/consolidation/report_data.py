@@ -1,6 +1,6 @@
 """Everything the leadership workbook shows, read from the warehouse in one place.
 
-The workbook writer (rekap.leadership_workbook) only lays this out; every number comes
+The workbook writer (rekap.consolidation.leadership_workbook) only lays this out; every number comes
 from a mart or from the counted-records tables built by the SQL in ``sql/``. What needs the
 chair (``attention``) is decided here once, for the workbook and the approval request alike.
 """
@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from rekap import vocab
-from rekap.metrics import STATUS_KURANG, STATUS_NONE, read_district_mart, read_province_mart
+from rekap.consolidation.metrics import STATUS_KURANG, STATUS_NONE, read_district_mart, read_province_mart
+from rekap.consolidation.prevention_forms import form_of
 from rekap.periods import Period, week_monday, weeks_of_period
-from rekap.prevention_forms import form_of
+from rekap.report import vocab
 from rekap.warehouse import as_date, as_datetime, read_sql, split_statements
 
 # Kelengkapan Laporan: the state of one district's report for one month.
@@ -32,10 +32,10 @@ class LeadershipData:
     province: dict[str, Any]  # the mart_province_period row
     districts: list[dict[str, Any]]  # mart_district_period rows, sorted by rank
     weeks: list[tuple[int, int, date]]  # (iso_year, iso_week, monday) of the period
-    state: str = "DRAF"  # DRAF | SEMENTARA | FINAL (rekap.approval)
-    approval: Any = None  # rekap.approval.Approval on the FINAL version
+    state: str = "DRAF"  # DRAF | SEMENTARA | FINAL (rekap.consolidation.approval)
+    approval: Any = None  # rekap.consolidation.approval.Approval on the FINAL version
     deadline: datetime | None = None  # deadline of the period's last month
-    weights: tuple[float, ...] = ()  # score weights in force (rekap.metrics.ScoreWeights order)
+    weights: tuple[float, ...] = ()  # score weights in force (rekap.consolidation.metrics.ScoreWeights order)
     previous_province: dict[str, Any] | None = None  # the previous period's mart row, if any
     pleno_weeks: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # district -> weeks held
     # district -> Jenis Kegiatan -> {"activities", "participants", "documented"}

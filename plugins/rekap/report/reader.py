@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from rekap import cells, vocab
-from rekap.model import Cell, Identity, Issue, Record, Report
 from rekap.registry import Registry
-from rekap.workbook import (
+from rekap.report import cells, vocab
+from rekap.report.model import Cell, Identity, Issue, Record, Report
+from rekap.report.opening import (
     FileRejected,
     Limits,
     RawSheet,
@@ -164,7 +164,7 @@ def read_records(
     year: int,
     month: int,
 ) -> list[Record]:
-    from rekap.template import example_values
+    from rekap.report.template import example_values
 
     fields = {f.name: f for f in vocab.SHEET_FIELDS[kind]}
     example = example_values(kind, year, month)

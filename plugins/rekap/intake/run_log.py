@@ -1,6 +1,6 @@
 """What an operator reads in the Airflow task logs: one Indonesian table per intake run.
 
-Formats the dict ``intake.summarize`` returns (district + name, file, verdict, reason) and
+Formats the dict ``outcomes.summarize`` returns (district + name, file, verdict, reason) and
 writes it through the task logger, so it lands in order inside the task's main log group
 instead of after Airflow's own lines, as ``print`` output does. Lines stay short: the log
 view cuts long lines at its right edge, so a long reason wraps onto continuation lines.
@@ -12,6 +12,8 @@ import logging
 import textwrap
 from typing import Any
 
+from rekap.drive import log_safe
+from rekap.intake.outcomes import OUT_ACCEPTED, OUTCOMES
 from rekap.registry import Registry
 
 # The task logger of Airflow 3: what it writes is the task's log, in order.
@@ -134,3 +136,24 @@ def log_summary(
     logger = logger or logging.getLogger(TASK_LOGGER)
     for line in summary_table(summary, registry):
         logger.info("%s", line)
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """The run for the log: one line of counts, then one line per file (names escaped, so a
+    newline or control character in a file name cannot break or forge a line)."""
+    c = summary["counts"]
+    head = (
+        f"accepted {c['accepted']} | with issues {c['accepted_with_issues']} | rejected {c['rejected']} | "
+        f"duplicate {c['duplicate']} | repaired {c['repaired']} | waiting {c['waiting']} | "
+        f"unknown folder {c['unknown_folder']} | busy {c['busy']}"
+    )
+    # the newer outcomes only when they happened, so the usual line stays as operators know it
+    extra = [f"{k.replace('_', ' ')} {c[k]}" for k in OUTCOMES[8:] if c.get(k)]
+    lines = [" | ".join([head, *extra])]
+    for f in summary["files"]:
+        where = f" -> {log_safe(f['stored_path'])}" if f.get("stored_path") else ""
+        why = f" ({log_safe(f['message'])})" if f.get("message") and f["outcome"] != OUT_ACCEPTED else ""
+        lines.append(
+            f"  [{f['outcome']}] {log_safe(f['district_code']) or '-'} {log_safe(f['file_name'])}{where}{why}"
+        )
+    return lines

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
 
-from rekap import cells
+from rekap.report import cells
 
 ACCEPTED_SUFFIXES = (".xlsx", ".ods")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, or an encrypted .xlsx

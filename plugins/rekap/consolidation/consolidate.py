@@ -17,8 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from rekap import vocab
-from rekap.approval import (
+from rekap.consolidation.approval import (
     DRAF,
     FINAL,
     Approval,
@@ -29,10 +28,11 @@ from rekap.approval import (
     record_draft,
     report_state,
 )
-from rekap.metrics import ScoreWeights, compute_marts, ensure_calendar
+from rekap.consolidation.metrics import ScoreWeights, compute_marts, ensure_calendar
 from rekap.periods import Period
+from rekap.report import vocab
 from rekap.settings import Settings
-from rekap.warehouse import insert_dq_results, require_schema, transaction
+from rekap.warehouse import insert_dq_results, insert_run, require_schema, transaction
 
 REPORTS = "reports"
 DRAFTS = "draf"  # reports/draf/: DRAF and SEMENTARA workbooks, never the FINAL one leadership gets
@@ -63,12 +63,12 @@ class ConsolidationResult:
     province: dict[str, Any]
     state: str = DRAF
     version: int | None = None  # the draft's version, waiting for approval (DRAF only)
-    data: Any = None  # the rekap.report_data.LeadershipData the workbook was written from
+    data: Any = None  # the rekap.consolidation.report_data.LeadershipData the workbook was written from
 
     def approval_request(self) -> tuple[str, str]:
         """Subject and Markdown body of the Required Action: headline figures, what needs the
         chair, and where the draft is."""
-        from rekap.report_data import attention
+        from rekap.consolidation.report_data import attention
 
         p = self.province
         period = self.data.period if self.data is not None else None
@@ -148,7 +148,7 @@ def check_readiness(settings: Settings, period: Period) -> Readiness:
 
 def period_quality(rows: list[dict[str, Any]]):
     """The period-completeness GX suite over the readiness rows."""
-    from rekap.validation import run_suite
+    from rekap.report.validation import run_suite
 
     frame = [{k: r[k] for k in ("district_code", "year", "month", "received")} for r in rows]
     return run_suite("period_completeness", frame, ["district_code", "year", "month"])
@@ -160,12 +160,26 @@ STATUS_ORDER = ("BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR")
 def report_path_for(settings: Settings, period: Period, state: str = FINAL) -> Path:
     """FINAL in ``reports/`` (what leadership opens); DRAF and SEMENTARA in ``reports/draf/``, so a
     new draft never replaces an approved report."""
-    from rekap.leadership_workbook import leadership_filename
+    from rekap.consolidation.leadership_workbook import leadership_filename
 
     folder = settings.shared_root / REPORTS
     if state != FINAL:
         folder = folder / DRAFTS
     return folder / leadership_filename(settings.province_code, period.period_id, state)
+
+
+def _leadership_data(conn: Connection, settings: Settings, period: Period, now_local: datetime):
+    """What the leadership workbook shows, as consolidation and finalisation both load it."""
+    from rekap.consolidation.report_data import load_leadership_data
+
+    return load_leadership_data(
+        conn,
+        settings.province_code,
+        settings.registry.province_name(settings.province_code),
+        period,
+        now_local,
+        settings.prevention_forms(),
+    )
 
 
 def consolidate_period(
@@ -175,8 +189,7 @@ def consolidate_period(
     now: datetime | None = None,
     weights: ScoreWeights | None = None,
 ) -> ConsolidationResult:
-    from rekap.leadership_workbook import keep_previous_version, write_leadership_workbook
-    from rekap.report_data import load_leadership_data
+    from rekap.consolidation.leadership_workbook import keep_previous_version, write_leadership_workbook
 
     now = now or datetime.now(UTC)
     # Refused before any work: a typo'd or future period must not produce a report at all.
@@ -206,14 +219,7 @@ def consolidate_period(
             compute_marts(
                 conn, settings.registry.districts, settings.province_code, period, now, str(final), weights
             )
-            data = load_leadership_data(
-                conn,
-                settings.province_code,
-                settings.registry.province_name(settings.province_code),
-                period,
-                now.astimezone(zone),
-                settings.prevention_forms(),
-            )
+            data = _leadership_data(conn, settings, period, now.astimezone(zone))
             data.state = state
             data.deadline = period_deadline(period, settings.deadline_day, zone)
             data.weights = tuple(weights.params().values())
@@ -222,19 +228,8 @@ def consolidate_period(
                 version = record_draft(
                     conn, settings.province_code, period.period_id, str(final), now, run_id
                 )
-            conn.execute(text("DELETE FROM runs WHERE run_id=:r"), {"r": run_id})
-            conn.execute(
-                text(
-                    "INSERT INTO runs (run_id, run_kind, started_at, finished_at, status, summary) VALUES (:r,"
-                    " 'consolidate', :s, :f, 'success', :su)"
-                ),
-                {
-                    "r": run_id,
-                    "s": now,
-                    "f": datetime.now(UTC),
-                    "su": f'{{"period_id": "{period.period_id}", "missing_reports": {len(missing)}}}',
-                },
-            )
+            summary = {"period_id": period.period_id, "missing_reports": len(missing)}
+            insert_run(conn, run_id, "consolidate", now, summary, "success")
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -251,9 +246,8 @@ def finalize_period(
 ) -> Path:
     """Write the approved draft as FINAL in ``reports/`` (the previous FINAL kept aside) and
     record it; refused unless ``approval`` is the recorded approval of the latest draft."""
-    from rekap.approval import ApprovalError
-    from rekap.leadership_workbook import keep_previous_version, write_leadership_workbook
-    from rekap.report_data import load_leadership_data
+    from rekap.consolidation.approval import ApprovalError
+    from rekap.consolidation.leadership_workbook import keep_previous_version, write_leadership_workbook
 
     now = now or datetime.now(UTC)
     zone = settings.timezone
@@ -268,14 +262,7 @@ def finalize_period(
                     f"approval of draft v{approval.version} of {period.period_id} is obsolete: the latest draft"
                     f" is v{draft['version']} and needs its own approval"
                 )
-            data = load_leadership_data(
-                conn,
-                settings.province_code,
-                settings.registry.province_name(settings.province_code),
-                period,
-                now.astimezone(zone),
-                settings.prevention_forms(),
-            )
+            data = _leadership_data(conn, settings, period, now.astimezone(zone))
             data.state, data.approval = FINAL, approval
             data.deadline = period_deadline(period, settings.deadline_day, zone)
             data.weights = tuple(ScoreWeights(*settings.score_weights).params().values())

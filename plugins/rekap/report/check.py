@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from rekap.model import Report
-from rekap.reader import read_report
 from rekap.registry import Registry
-from rekap.validation import RuleResult, validate_reports
-from rekap.workbook import Limits
+from rekap.report.model import Report
+from rekap.report.opening import Limits
+from rekap.report.reader import read_report
+from rekap.report.validation import RuleResult, validate_reports
 
 
 def check_files(

@@ -2,11 +2,11 @@
 
 Airflow's embedded default: SQLite metadata and the LocalExecutor, as four processes (API
 server with the UI, scheduler, DAG processor, triggerer) sharing one AIRFLOW_HOME under
-``data/airflow-demo/``. The demo shared drive (``rekap.demo``) is generated there when
+``data/airflow-demo/``. The demo shared drive (``rekap.dev.demo``) is generated there when
 missing, the warehouse is a SQLite file beside it, and the login is the simple auth
 manager's user ``admin`` with a password kept in the Airflow home (so it survives restarts).
 
-    python -m rekap.local_stack [--base DIR] [--port PORT]
+    python -m rekap.dev.local_stack [--base DIR] [--port PORT]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from rekap.airflow_local import (
+from rekap.dev.airflow_local import (
     PROJECT_ROOT,
     AirflowProcess,
     airflow_env,
@@ -61,7 +61,7 @@ def _kept_json(path: Path, make) -> dict:
 
 def prepare(base: Path, port: int, cores: int | None = None) -> tuple[dict[str, str], str]:
     """The demo drive (when missing), the Airflow environment and the admin password."""
-    from rekap.demo import DEMO_PROVINCE, generate_demo_drive
+    from rekap.dev.demo import DEMO_PROVINCE, generate_demo_drive
     from rekap.drive import init_drive
     from rekap.registry import load_registry
 
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m rekap.local_stack",
+        prog="python -m rekap.dev.local_stack",
         description="Local Airflow (SQLite, LocalExecutor) with the rekap DAGs on the demo drive.",
     )
     parser.add_argument(

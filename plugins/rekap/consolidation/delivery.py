@@ -1,7 +1,7 @@
 """Delivery of the leadership workbook, and e-mail to operators (failures, rejections).
 
 The FINAL workbook is in ``reports/`` on the shared drive; it is e-mailed only after a
-recorded approval (rekap.approval). Mail goes through Airflow's SMTP provider (``SmtpHook``)
+recorded approval (rekap.consolidation.approval). Mail goes through Airflow's SMTP provider (``SmtpHook``)
 with the connection ``REKAP_SMTP_CONN_ID`` (default ``smtp_default``), so it behaves as Airflow
 users expect: edited and tested in the UI, from a secrets backend, or from the environment as
 ``AIRFLOW_CONN_SMTP_DEFAULT=smtp://user:pass@host:587?from_email=...`` (what the CLI uses).
@@ -74,7 +74,7 @@ def report_email(
     districts: list[dict[str, Any]],
     approval: Any = None,
 ) -> tuple[str, str]:
-    """Subject and a short Indonesian summary for leadership (``approval``: rekap.approval.Approval)."""
+    """Subject and a short Indonesian summary for leadership (``approval``: rekap.consolidation.approval.Approval)."""
     subject = f"Laporan Komprehensif {province_name} {period_label} (FINAL)"
     counts: dict[str, int] = {}
     for d in districts:
@@ -112,7 +112,7 @@ def report_email(
 
 def deliver_report(settings: Settings, period_id: str, report_path: str | Path, approval: Any = None) -> str:
     """E-mail the FINAL workbook to leadership when SMTP and recipients are configured."""
-    from rekap.metrics import read_district_mart, read_province_mart
+    from rekap.consolidation.metrics import read_district_mart, read_province_mart
     from rekap.periods import parse_period
     from rekap.warehouse import transaction
 
@@ -218,7 +218,7 @@ def overdue_email(context: dict[str, Any], hours: float) -> tuple[str, str]:
 
 def decision_email(period_id: str, decision: dict[str, Any], draft_path: str) -> tuple[str, str]:
     """A draft was rejected, or nobody decided in time: nothing went to leadership."""
-    from rekap.approval import EXPIRED
+    from rekap.consolidation.approval import EXPIRED
 
     version = decision.get("version")
     if decision.get("decision") == EXPIRED:

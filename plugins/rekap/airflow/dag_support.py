@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from rekap.run_log import TASK_LOGGER
+from rekap.intake.run_log import TASK_LOGGER
 from rekap.settings import parse_time_settings
 
 log = logging.getLogger(__name__)
@@ -64,14 +64,16 @@ def consolidation_deadline():
     return DeadlineAlert(
         reference=DeadlineReference.DAGRUN_QUEUED_AT,
         interval=timedelta(hours=hours),
-        callback=SyncCallback("rekap.dag_support.notify_consolidation_overdue", kwargs={"hours": hours}),
+        callback=SyncCallback(
+            "rekap.airflow.dag_support.notify_consolidation_overdue", kwargs={"hours": hours}
+        ),
         name="konsolidasi_terlambat",
     )
 
 
 def notify_consolidation_overdue(context: dict[str, Any] | None = None, hours: float = 2.0, **_: Any) -> None:
     """The deadline alert's callback (runs on an executor, with the scheduler's context)."""
-    from rekap.delivery import notify_operators, overdue_email
+    from rekap.consolidation.delivery import notify_operators, overdue_email
 
     subject, body = overdue_email(context or {}, hours)
     log.warning("%s", subject)
@@ -84,9 +86,9 @@ def notify_consolidation_overdue(context: dict[str, Any] | None = None, hours: f
 @contextlib.contextmanager
 def one_line_failure(what: str) -> Iterator[None]:
     """Around a task's work: a failure's cause as ONE line at the top of the task log (before
-    Airflow's traceback); a failure that retrying cannot fix (``rekap.failures``: the drive
+    Airflow's traceback); a failure that retrying cannot fix (``rekap.airflow.failures``: the drive
     not ready, a wrong setting) fails at once, without retries and their repeated e-mails."""
-    from rekap.failures import is_retryable, one_line
+    from rekap.airflow.failures import is_retryable, one_line
 
     try:
         yield
@@ -111,7 +113,7 @@ def skip_when_upstream_failed(value: object, upstream: str) -> None:
 
 def notify_failure(context: dict[str, Any]) -> None:
     """E-mail the operator list when a task fails for good (after its retries)."""
-    from rekap.delivery import notify_operators_of_failure
+    from rekap.consolidation.delivery import notify_operators_of_failure
 
     try:
         notify_operators_of_failure(settings(), context)

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rekap.cells import clean_text
+from rekap.report.cells import clean_text
 
 ACCEPTED = "accepted"
 ACCEPTED_WITH_ISSUES = "accepted_with_issues"
@@ -120,7 +120,7 @@ class Report:
         return self
 
     def record_counts(self) -> dict[str, int]:
-        from rekap.vocab import RECORD_KINDS
+        from rekap.report.vocab import RECORD_KINDS
 
         return {kind: len(self.records.get(kind, [])) for kind in RECORD_KINDS}
 

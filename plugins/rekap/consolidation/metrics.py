@@ -2,7 +2,7 @@
 
 Layers, each a file named after the table it builds:
   periods / period_months / period_weeks   calendar rows, from rekap.periods (Python rules)
-  format_fields                            required fields and their columns, from rekap.vocab
+  format_fields                            required fields and their columns, from rekap.report.vocab
   sql/stg_pleno.sql, stg_pencegahan.sql,   each record as the metrics read it: placed date, ISO
     stg_kelembagaan.sql                    week, quorum, minutes/evidence, filled cells
   sql/int_counted_records.sql              the records that count, deduplicated
@@ -26,8 +26,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from rekap import vocab
 from rekap.periods import Period, week_monday, weeks_of_period
+from rekap.report import vocab
 from rekap.settings import DEFAULT_SCORE_WEIGHTS
 from rekap.warehouse import read_sql, split_statements, sync_registry
 

@@ -24,10 +24,11 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, PatternFill
 
-from rekap import cells, sheets, vocab
-from rekap.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, STATUS_LABELS, Issue, Report
+from rekap import sheets
 from rekap.periods import next_month, report_deadline, week_monday, weeks_of_month
 from rekap.registry import District
+from rekap.report import cells, vocab
+from rekap.report.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, STATUS_LABELS, Issue, Report
 from rekap.settings import DEFAULT_DEADLINE_DAY
 
 DUPLICATE = "duplicate"

@@ -23,9 +23,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from rekap import vocab
 from rekap.periods import report_deadline
 from rekap.registry import District, Registry
+from rekap.report import vocab
 from rekap.settings import DEFAULT_DEADLINE_DAY
 
 DATE_FORMAT = "DD/MM/YYYY"

@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from rekap import vocab
+from rekap.report import vocab
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's 1900 leap-year bug
 _SPACES = re.compile(r"\s+")

@@ -22,8 +22,8 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from rekap import cells, vocab
-from rekap.model import Issue, Record, Report
+from rekap.report import cells, vocab
+from rekap.report.model import Issue, Record, Report
 from rekap.settings import resource_dir
 
 INDEX_COLUMNS = ["__submission", "__row"]

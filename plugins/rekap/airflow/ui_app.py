@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from rekap import completeness as kl
+from rekap.consolidation import completeness as kl
 from rekap.periods import Period, parse_period
 from rekap.registry import RegistryError
 from rekap.settings import Settings, SettingsError

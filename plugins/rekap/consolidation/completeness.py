@@ -1,6 +1,6 @@
 """Kelengkapan Laporan: which district reported which month of a period, when, and how.
 
-One matrix, districts × the period's months, for the Airflow view (``rekap.ui_app``) and for
+One matrix, districts × the period's months, for the Airflow view (``rekap.airflow.ui_app``) and for
 ``rekap status``. The rows come from the warehouse (``sql/report_completeness.sql``); the rules
 that turn them into cells are the pure functions below:
 
@@ -24,9 +24,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from rekap import vocab
 from rekap.periods import Period, period_containing_month, report_deadline
 from rekap.registry import District
+from rekap.report import vocab
 from rekap.warehouse import as_datetime
 
 ON_TIME, LATE, REJECTED, MISSING, NOT_DUE, NOT_EXPECTED = (
@@ -357,7 +357,7 @@ def _short(c: Cell) -> str:
 
 def load_completeness(settings, period: Period, now: datetime) -> Completeness:
     """The period's matrix from the warehouse, with what the last intake left on the drive."""
-    from rekap.report_data import _query
+    from rekap.consolidation.report_data import _query
     from rekap.warehouse import transaction
 
     (y1, m1), (y2, m2) = period.months
@@ -382,7 +382,7 @@ def load_completeness(settings, period: Period, now: datetime) -> Completeness:
 
 
 def offered_periods(settings, default: Period) -> list[Period]:
-    from rekap.report_data import _query
+    from rekap.consolidation.report_data import _query
     from rekap.warehouse import transaction
 
     with transaction(settings.warehouse_url) as conn:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from rekap.model import REJECTED
+from rekap.report.model import REJECTED
 from rekap.settings import Settings
 from rekap.warehouse import WarehouseError, as_datetime, safe_url, transaction, upgrade
 
@@ -118,17 +118,11 @@ def _rank(f: ArchivedFile) -> tuple:
 def rebuild(settings: Settings, force: bool = False, now: datetime | None = None) -> dict[str, Any]:
     """Create/upgrade the warehouse and load ``archive/`` into it. Refuses a warehouse that
     already has submissions unless ``force`` (then only bytes not loaded yet are added)."""
-    from rekap.check import check_files
-    from rekap.intake import (
-        ARCHIVE,
-        FEEDBACK,
-        INBOX,
-        _store_dq,
-        insert_submission,
-        is_ignored_name,
-        record_run,
-        sha256_of,
-    )
+    from rekap.drive import ARCHIVE, FEEDBACK, INBOX
+    from rekap.intake.files import sha256_of
+    from rekap.intake.scan import is_ignored_name
+    from rekap.intake.submissions import insert_submission, record_run, store_dq
+    from rekap.report.check import check_files
 
     started = datetime.now(UTC)
     now = now or started
@@ -174,7 +168,7 @@ def rebuild(settings: Settings, force: bool = False, now: datetime | None = None
         if not todo:
             continue
         reports, dq = check_files([(f.path, code) for f in todo], settings.registry, now, settings.limits())
-        _store_dq(settings, run_id, code, dq, now)
+        store_dq(settings, run_id, code, dq, now)
         with transaction(url) as conn:  # one district at a time: a failed rebuild resumes with --force
             for f, report in zip(todo, reports, strict=True):
                 if report.status == REJECTED:

@@ -1,0 +1,203 @@
+"""What intake writes to the warehouse: a submission with its records and issues, supersession,
+the GX results of a check, the run record. Records are stored as the district wrote them; what
+they mean for a metric is derived in sql/stg_*.sql."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from rekap.report import cells, vocab
+from rekap.report.model import REJECTED, Cell, Record, Report
+from rekap.settings import Settings
+from rekap.warehouse import as_datetime, insert_dq_results, insert_run, sync_registry, transaction
+
+
+def submission_by_sha(settings: Settings, digest: str) -> dict | None:
+    """The accepted submission of these bytes (at most one), else the latest rejected one."""
+    with transaction(settings.warehouse_url) as conn:
+        row = (
+            conn.execute(
+                text(
+                    "SELECT submission_id, sha256, status, inbox_path, stored_path, feedback_path, received_at,"
+                    " loaded_at, file_name, year, month FROM submissions WHERE sha256=:h"
+                    " ORDER BY CASE WHEN status = 'rejected' THEN 1 ELSE 0 END, submission_id DESC"
+                ),
+                {"h": digest},
+            )
+            .mappings()
+            .first()
+        )
+    return dict(row) if row else None
+
+
+def insert_submission(
+    conn: Connection,
+    settings: Settings,
+    report: Report,
+    digest: str,
+    district_code: str,
+    received_at: datetime,
+    now: datetime,
+    inbox_path: str,
+    stored_path: str,
+    feedback_path: str | None,
+    run_id: str,
+    size_bytes: int | None = None,
+) -> int:
+    """Submission, records and issues of one file, and supersession, in the caller's transaction.
+    ``size_bytes`` defaults to the size of the file at ``inbox_path`` (a rebuild passes it)."""
+    from rekap.periods import report_deadline
+
+    sync_registry(conn, settings.registry.districts)
+    ident = report.identity
+    accepted = report.status != REJECTED
+    deadline = on_time = None
+    if accepted:
+        zone = settings.registry.get(district_code).zone
+        deadline = report_deadline(ident.year, ident.month, settings.deadline_day, zone)
+        on_time = int(received_at <= deadline)
+    params = {
+        "sha": digest,
+        "fn": report.file_name,
+        "size": size_bytes if size_bytes is not None else Path(inbox_path).stat().st_size,
+        "d": district_code,
+        "cd": ident.district_code if ident else None,
+        "y": ident.year if ident and accepted else None,
+        "m": ident.month if ident and accepted else None,
+        # the day a record with an unreadable date is placed on (sql/stg_*.sql)
+        "ms": date(ident.year, ident.month, 1) if ident and accepted else None,
+        "mem": ident.members if ident else None,
+        "ra": received_at,
+        "la": now,
+        "st": report.status,
+        "rc": report.rejection_code,
+        "rr": report.rejection,
+        "w": json.dumps(report.warnings, ensure_ascii=False) if report.warnings else None,
+        "dl": deadline,
+        "ot": on_time,
+        "ip": inbox_path,
+        "sp": stored_path,
+        "fp": feedback_path,
+        "run": run_id,
+    }
+    submission_id = conn.execute(
+        text(
+            "INSERT INTO submissions (sha256, file_name, size_bytes, district_code, claimed_district, year, month,"
+            " members, received_at, loaded_at, status, rejection_code, rejection_reason, warnings, deadline_at,"
+            " received_on_time, is_current, inbox_path, stored_path, feedback_path, run_id, month_start)"
+            " VALUES (:sha, :fn, :size, :d, :cd, :y, :m, :mem, :ra, :la, :st, :rc, :rr, :w, :dl, :ot, 0, :ip, :sp,"
+            " :fp, :run, :ms) RETURNING submission_id"
+        ),
+        params,
+    ).scalar_one()
+    if not accepted:
+        return submission_id
+    insert_records(conn, submission_id, report)
+    supersede(conn, submission_id, district_code, ident.year, ident.month)
+    return submission_id
+
+
+def supersede(conn: Connection, submission_id: int, district_code: str, year: int, month: int) -> None:
+    """The latest accepted submission (by received_at, then id) of a district and month is
+    current; every other one points to the one that replaced it. History is kept."""
+    rows = conn.execute(
+        text(
+            "SELECT submission_id, received_at FROM submissions WHERE district_code=:d AND year=:y AND month=:m"
+            " AND status <> 'rejected'"
+        ),
+        {"d": district_code, "y": year, "m": month},
+    ).all()
+    ordered = sorted(rows, key=lambda r: (as_datetime(r.received_at), r.submission_id))
+    for earlier, later in itertools.pairwise(ordered):
+        conn.execute(
+            text("UPDATE submissions SET is_current=0, superseded_by=:l WHERE submission_id=:e"),
+            {"l": later.submission_id, "e": earlier.submission_id},
+        )
+        conn.execute(
+            text("UPDATE submissions SET supersedes=:e WHERE submission_id=:l"),
+            {"l": later.submission_id, "e": earlier.submission_id},
+        )
+    latest = ordered[-1].submission_id
+    conn.execute(
+        text("UPDATE submissions SET is_current=1, superseded_by=NULL WHERE submission_id=:l"), {"l": latest}
+    )
+
+
+# The record table of each kind; its columns are named by vocab.Field (column, keyed, presence).
+RECORD_TABLES = {
+    vocab.PLENO: "pleno_records",
+    vocab.PENCEGAHAN: "pencegahan_records",
+    vocab.KELEMBAGAAN: "kelembagaan_records",
+}
+
+
+def cell_columns(field: vocab.Field, cell: Cell) -> dict[str, Any]:
+    """A cell as stored: its reading (NULL when it does not count as filled: empty, "-",
+    unreadable, or set aside by a rule) and, for a presence field, the link as typed. What it
+    means for a metric (quorum, minutes present, filled cells) is derived in sql/stg_*.sql."""
+    reading = cell.value if cell.readable else None
+    if field.type == vocab.PRESENCE:
+        return {field.column: cell.text, field.reading_column: None if reading is None else int(reading)}
+    columns = {field.column: reading}
+    if field.keyed:
+        columns[f"{field.column}_key"] = cells.normalise_key(reading) or None
+    return columns
+
+
+def record_columns(submission_id: int, record: Record) -> dict[str, Any]:
+    """One row of the record table of ``record.kind``, by column name."""
+    row: dict[str, Any] = {"submission_id": submission_id, "sheet": record.sheet, "excel_row": record.row}
+    for f in vocab.SHEET_FIELDS[record.kind]:
+        row.update(cell_columns(f, record.cells[f.name]))
+    return row
+
+
+def insert_row(conn: Connection, table: str, row: dict[str, Any]) -> None:
+    """INSERT with the column list and the parameters both taken from ``row``'s keys."""
+    names = ", ".join(row)
+    params = ", ".join(f":{name}" for name in row)
+    conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({params})"), row)
+
+
+def insert_records(conn: Connection, submission_id: int, report: Report) -> None:
+    """The records as the district wrote them, and their issues."""
+    for kind in vocab.RECORD_KINDS:
+        for record in report.records.get(kind, []):
+            insert_row(conn, RECORD_TABLES[kind], record_columns(submission_id, record))
+    for n, issue in enumerate(report.issues, start=1):
+        conn.execute(
+            text(
+                "INSERT INTO row_issues (submission_id, issue_no, sheet, excel_row, column_name, value, problem,"
+                " rule) VALUES (:s, :n, :sh, :r, :c, :v, :p, :ru)"
+            ),
+            {
+                "s": submission_id,
+                "n": n,
+                "sh": issue.sheet,
+                "r": issue.row,
+                "c": issue.column,
+                "v": issue.value,
+                "p": issue.problem,
+                "ru": issue.rule or "",
+            },
+        )
+
+
+def store_dq(settings: Settings, run_id: str, scope: str, results, now: datetime) -> None:
+    if results:
+        with transaction(settings.warehouse_url) as conn:
+            insert_dq_results(conn, run_id, scope, results, now)
+
+
+def record_run(
+    settings: Settings, run_id: str, kind: str, started_at: datetime, summary: dict, status: str
+) -> None:
+    """The run's record in a transaction of its own (the run's files are committed already)."""
+    with transaction(settings.warehouse_url) as conn:
+        insert_run(conn, run_id, kind, started_at, summary, status)
