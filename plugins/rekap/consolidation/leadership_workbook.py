@@ -33,8 +33,10 @@ from rekap.consolidation.prevention_forms import FORMS
 from rekap.consolidation.report_data import (
     LATE,
     MISSING,
+    NO_STAGE,
     ON_TIME,
     REJECTED,
+    STAGE_GROUPS,
     LeadershipData,
     attention,
     week_month,
@@ -805,14 +807,61 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
     for offset, value in enumerate(jenis_totals):
         sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER).font = sheets.BOLD
     sheets.border_range(ws, second, row, 1, 2 + len(jenis))
+    row = _stage_table(ws, row + 2, data)
     row += 2
     row = _note(
         ws,
         row,
         "Bentuk menurut pemetaan Jenis Kegiatan → Bentuk (konfigurasi, lihat Metode). Warna: makin hijau makin banyak "
-        "kegiatan. Pemisahan Tahapan / Non Tahapan belum tersedia: kolom Tahapan belum dibaca dari laporan kab/kota.",
+        f"kegiatan. Tahapan: kolom Tahapan laporan kab/kota; '{vocab.NON_STAGE}' atau tahapan yang diawasi; "
+        f"'{NO_STAGE}' = kolom kosong atau tidak ada.",
     )
     _print_setup(ws, data, f"{top}:{top}")
+
+
+def _stage_table(ws: Worksheet, row: int, data: LeadershipData) -> int:
+    """C. counted activities split Tahapan / Non Tahapan / not given: per district, then per
+    Bentuk for the province (narrow tables, so the sheet still prints one page wide)."""
+    headers = [*STAGE_GROUPS, "Jumlah Kegiatan"]
+    sheets.text_cell(
+        ws, row, 1, "C. Menurut Tahapan: jumlah kegiatan (Tahapan / Non Tahapan)"
+    ).font = sheets.SUBTITLE_FONT
+    row += 1
+    top = row
+    sheets.header_row(ws, row, ["Kode", "Kabupaten/Kota", *headers], widen=False)
+    ws.row_dimensions[row].height = 45
+    totals = dict.fromkeys(STAGE_GROUPS, 0)
+    by_form_total: dict[str, dict[str, int]] = {f: dict.fromkeys(STAGE_GROUPS, 0) for f in FORMS}
+    for d in data.districts:
+        row += 1
+        sheets.text_cell(ws, row, 1, d["district_code"])
+        sheets.text_cell(ws, row, 2, d["district_name"])
+        per_group = dict.fromkeys(STAGE_GROUPS, 0)
+        for form, groups in data.stages_by_form(d["district_code"]).items():
+            for g, n in groups.items():
+                per_group[g] += n
+                by_form_total.setdefault(form, dict.fromkeys(STAGE_GROUPS, 0))[g] += n
+        for offset, value in enumerate([*per_group.values(), sum(per_group.values())]):
+            sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER)
+        for g, n in per_group.items():
+            totals[g] += n
+    row += 1
+    sheets.text_cell(ws, row, 2, "Jumlah provinsi").font = sheets.BOLD
+    for offset, value in enumerate([*totals.values(), sum(totals.values())]):
+        sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER).font = sheets.BOLD
+    sheets.border_range(ws, top, row, 1, 2 + len(headers))
+
+    row += 2
+    second = row
+    sheets.header_row(ws, row, ["", "Bentuk (provinsi)", *headers], widen=False)
+    ws.row_dimensions[row].height = 45
+    for form, groups in by_form_total.items():
+        row += 1
+        sheets.text_cell(ws, row, 2, form)
+        for offset, value in enumerate([*groups.values(), sum(groups.values())]):
+            sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER)
+    sheets.border_range(ws, second, row, 1, 2 + len(headers))
+    return row
 
 
 # --- Kelembagaan ---------------------------------------------------------------------------------
