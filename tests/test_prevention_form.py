@@ -162,13 +162,16 @@ def test_leadership_workbook_counts_by_bentuk_and_tahapan(tmp_path, warehouse_ur
             assert by_code[code][2 + k] == expected, (code, form)
     assert by_code["3603"][2 + header_a[2:].index("Naskah Dinas")] == 2
     assert by_code["3601"][2 + header_a[2:].index("Kerja Sama")] == 2
-    # C. by Tahapan: Tahapan / Non Tahapan / not given / total, as in the warehouse
-    header_c = next(r for r in rows if r[0] == "Kode" and r[2] == STAGE_GROUPS[0])
-    assert header_c[2:6] == ["Tahapan", "Non Tahapan", NO_STAGE, "Jumlah Kegiatan"]
-    stage_rows = first_rows(rows, header_c)
-    assert stage_rows["3603"][2:6] == [2, 2, 2, 6]  # two stages; "Non Tahapan", "non-tahapan"; two empty
-    assert stage_rows["3601"][2:6] == [0, 0, 2, 2]
-    assert sum(stage_rows["3603"][2:5]) == sum(1 for c in counted if c[0] == "3603")
+    # by Tahapan, right of table A: Tahapan / Non Tahapan / not given, as in the warehouse
+    split = header_a.index(STAGE_GROUPS[0])
+    assert header_a[split : split + 3] == ["Tahapan", "Non Tahapan", NO_STAGE]
+    assert by_code["3603"][split : split + 3] == [
+        2,
+        2,
+        2,
+    ]  # two stages; "Non Tahapan", "non-tahapan"; two empty
+    assert by_code["3601"][split : split + 3] == [0, 0, 2]
+    assert sum(by_code["3603"][split : split + 3]) == sum(1 for c in counted if c[0] == "3603")
     # and per Bentuk for the province
     naskah = next(r for r in rows if r[1] == "Naskah Dinas" and r[0] is None)
     assert naskah[2:6] == [0, 1, 1, 2]

@@ -749,10 +749,20 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
     sheets.header_row(
         ws,
         row,
-        ["Kode", "Kabupaten/Kota", *FORMS, "Jumlah Kegiatan", "Jumlah Peserta", "Berbukti Dukung (%)"],
+        [
+            "Kode",
+            "Kabupaten/Kota",
+            *FORMS,
+            "Jumlah Kegiatan",
+            "Jumlah Peserta",
+            "Berbukti Dukung (%)",
+            *STAGE_GROUPS,
+        ],
     )
+    stage_column = 3 + len(FORMS) + 3  # the split by Tahapan, right of the documented rate
     ws.row_dimensions[row].height = 45
     totals = [0] * (len(FORMS) + 2)
+    stage_totals = dict.fromkeys(STAGE_GROUPS, 0)
     documented_total = 0
     for d in data.districts:
         row += 1
@@ -772,6 +782,10 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
         fill = rate_fill(d.get("prevention_documented_rate"))
         if fill is not None:
             cell.fill = fill
+        for offset, g in enumerate(STAGE_GROUPS):
+            value = sum(groups[g] for groups in data.stages_by_form(code).values())
+            sheets.number_cell(ws, row, stage_column + offset, value, sheets.INTEGER)
+            stage_totals[g] += value
     if data.districts:
         _colour_scale(ws, sheets.table_ref(top + 1, row, 3, 2 + len(FORMS)))
     row += 1
@@ -781,7 +795,9 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
     counted = totals[len(FORMS)]
     rate = documented_total / counted if counted else None
     sheets.number_cell(ws, row, 3 + len(FORMS) + 2, rate, sheets.PERCENT).font = sheets.BOLD
-    sheets.border_range(ws, top, row, 1, 2 + len(FORMS) + 3)
+    for offset, value in enumerate(stage_totals.values()):
+        sheets.number_cell(ws, row, stage_column + offset, value, sheets.INTEGER).font = sheets.BOLD
+    sheets.border_range(ws, top, row, 1, 2 + len(FORMS) + 3 + len(STAGE_GROUPS))
 
     row += 2
     sheets.text_cell(ws, row, 1, "B. Menurut Jenis Kegiatan: jumlah kegiatan").font = sheets.SUBTITLE_FONT
@@ -820,47 +836,27 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
 
 
 def _stage_table(ws: Worksheet, row: int, data: LeadershipData) -> int:
-    """C. counted activities split Tahapan / Non Tahapan / not given: per district, then per
-    Bentuk for the province (narrow tables, so the sheet still prints one page wide)."""
+    """C. the province's counted activities per Bentuk, split Tahapan / Non Tahapan / not given
+    (per district: the right of table A); returns the last row."""
     headers = [*STAGE_GROUPS, "Jumlah Kegiatan"]
     sheets.text_cell(
-        ws, row, 1, "C. Menurut Tahapan: jumlah kegiatan (Tahapan / Non Tahapan)"
+        ws, row, 1, "C. Menurut Bentuk dan Tahapan (provinsi): jumlah kegiatan"
     ).font = sheets.SUBTITLE_FONT
     row += 1
     top = row
-    sheets.header_row(ws, row, ["Kode", "Kabupaten/Kota", *headers], widen=False)
+    sheets.header_row(ws, row, ["", "Bentuk", *headers], widen=False)
     ws.row_dimensions[row].height = 45
-    totals = dict.fromkeys(STAGE_GROUPS, 0)
-    by_form_total: dict[str, dict[str, int]] = {f: dict.fromkeys(STAGE_GROUPS, 0) for f in FORMS}
+    by_form: dict[str, dict[str, int]] = {f: dict.fromkeys(STAGE_GROUPS, 0) for f in FORMS}
     for d in data.districts:
-        row += 1
-        sheets.text_cell(ws, row, 1, d["district_code"])
-        sheets.text_cell(ws, row, 2, d["district_name"])
-        per_group = dict.fromkeys(STAGE_GROUPS, 0)
         for form, groups in data.stages_by_form(d["district_code"]).items():
             for g, n in groups.items():
-                per_group[g] += n
-                by_form_total.setdefault(form, dict.fromkeys(STAGE_GROUPS, 0))[g] += n
-        for offset, value in enumerate([*per_group.values(), sum(per_group.values())]):
-            sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER)
-        for g, n in per_group.items():
-            totals[g] += n
-    row += 1
-    sheets.text_cell(ws, row, 2, "Jumlah provinsi").font = sheets.BOLD
-    for offset, value in enumerate([*totals.values(), sum(totals.values())]):
-        sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER).font = sheets.BOLD
-    sheets.border_range(ws, top, row, 1, 2 + len(headers))
-
-    row += 2
-    second = row
-    sheets.header_row(ws, row, ["", "Bentuk (provinsi)", *headers], widen=False)
-    ws.row_dimensions[row].height = 45
-    for form, groups in by_form_total.items():
+                by_form.setdefault(form, dict.fromkeys(STAGE_GROUPS, 0))[g] += n
+    for form, groups in by_form.items():
         row += 1
         sheets.text_cell(ws, row, 2, form)
         for offset, value in enumerate([*groups.values(), sum(groups.values())]):
             sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER)
-    sheets.border_range(ws, second, row, 1, 2 + len(headers))
+    sheets.border_range(ws, top, row, 1, 2 + len(headers))
     return row
 
 
