@@ -64,7 +64,7 @@ ranked AS (
     WHERE a.is_current = 1 AND a.province_code = :province_code
 )
 SELECT CAST(:period_id AS VARCHAR(10)) AS period_id, district_code, submission_id, excel_row, placed_date,
-       activity_type, participants, has_evidence, required_cells, filled_cells
+       activity_type, stage, participants, has_evidence, required_cells, filled_cells
 FROM ranked
 WHERE nth = 1 AND placed_date BETWEEN :period_start AND :period_end;
 

@@ -40,6 +40,8 @@ PENCEGAHAN_HEADERS = [
     "Bukti Dukung",
     "Keterangan",
 ]
+# The template's Pencegahan columns, Tahapan included (optional: PENCEGAHAN_HEADERS has none).
+PENCEGAHAN_FORM_HEADERS = [f.label for f in vocab.SHEET_FIELDS[vocab.PENCEGAHAN]]
 KELEMBAGAAN_HEADERS = ["Aspek", "Program", "Target", "Capaian (%)", "Output", "Bukti Dukung"]
 # A header of the format -> its field name (the same label means the same field in every sheet).
 FIELD_OF_LABEL = {f.label: f.name for fields in vocab.SHEET_FIELDS.values() for f in fields}
@@ -78,8 +80,11 @@ def pencegahan_row(
     peserta: Any = 40,
     bukti: str = "https://drive.example/bukti",
     lokasi: str = "Kec. Cikupa",
+    **extra: Any,
 ) -> dict[str, Any]:
+    """``extra``: other fields by name (``stage`` needs PENCEGAHAN_FORM_HEADERS)."""
     return {
+        **extra,
         "no": n,
         "date": day,
         "activity_type": jenis,

@@ -33,8 +33,10 @@ from rekap.consolidation.prevention_forms import FORMS
 from rekap.consolidation.report_data import (
     LATE,
     MISSING,
+    NO_STAGE,
     ON_TIME,
     REJECTED,
+    STAGE_GROUPS,
     LeadershipData,
     attention,
     week_month,
@@ -747,10 +749,20 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
     sheets.header_row(
         ws,
         row,
-        ["Kode", "Kabupaten/Kota", *FORMS, "Jumlah Kegiatan", "Jumlah Peserta", "Berbukti Dukung (%)"],
+        [
+            "Kode",
+            "Kabupaten/Kota",
+            *FORMS,
+            "Jumlah Kegiatan",
+            "Jumlah Peserta",
+            "Berbukti Dukung (%)",
+            *STAGE_GROUPS,
+        ],
     )
+    stage_column = 3 + len(FORMS) + 3  # the split by Tahapan, right of the documented rate
     ws.row_dimensions[row].height = 45
     totals = [0] * (len(FORMS) + 2)
+    stage_totals = dict.fromkeys(STAGE_GROUPS, 0)
     documented_total = 0
     for d in data.districts:
         row += 1
@@ -770,6 +782,10 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
         fill = rate_fill(d.get("prevention_documented_rate"))
         if fill is not None:
             cell.fill = fill
+        for offset, g in enumerate(STAGE_GROUPS):
+            value = sum(groups[g] for groups in data.stages_by_form(code).values())
+            sheets.number_cell(ws, row, stage_column + offset, value, sheets.INTEGER)
+            stage_totals[g] += value
     if data.districts:
         _colour_scale(ws, sheets.table_ref(top + 1, row, 3, 2 + len(FORMS)))
     row += 1
@@ -779,7 +795,9 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
     counted = totals[len(FORMS)]
     rate = documented_total / counted if counted else None
     sheets.number_cell(ws, row, 3 + len(FORMS) + 2, rate, sheets.PERCENT).font = sheets.BOLD
-    sheets.border_range(ws, top, row, 1, 2 + len(FORMS) + 3)
+    for offset, value in enumerate(stage_totals.values()):
+        sheets.number_cell(ws, row, stage_column + offset, value, sheets.INTEGER).font = sheets.BOLD
+    sheets.border_range(ws, top, row, 1, 2 + len(FORMS) + 3 + len(STAGE_GROUPS))
 
     row += 2
     sheets.text_cell(ws, row, 1, "B. Menurut Jenis Kegiatan: jumlah kegiatan").font = sheets.SUBTITLE_FONT
@@ -805,14 +823,41 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
     for offset, value in enumerate(jenis_totals):
         sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER).font = sheets.BOLD
     sheets.border_range(ws, second, row, 1, 2 + len(jenis))
+    row = _stage_table(ws, row + 2, data)
     row += 2
     row = _note(
         ws,
         row,
         "Bentuk menurut pemetaan Jenis Kegiatan → Bentuk (konfigurasi, lihat Metode). Warna: makin hijau makin banyak "
-        "kegiatan. Pemisahan Tahapan / Non Tahapan belum tersedia: kolom Tahapan belum dibaca dari laporan kab/kota.",
+        f"kegiatan. Tahapan: kolom Tahapan laporan kab/kota; '{vocab.NON_STAGE}' atau tahapan yang diawasi; "
+        f"'{NO_STAGE}' = kolom kosong atau tidak ada.",
     )
     _print_setup(ws, data, f"{top}:{top}")
+
+
+def _stage_table(ws: Worksheet, row: int, data: LeadershipData) -> int:
+    """C. the province's counted activities per Bentuk, split Tahapan / Non Tahapan / not given
+    (per district: the right of table A); returns the last row."""
+    headers = [*STAGE_GROUPS, "Jumlah Kegiatan"]
+    sheets.text_cell(
+        ws, row, 1, "C. Menurut Bentuk dan Tahapan (provinsi): jumlah kegiatan"
+    ).font = sheets.SUBTITLE_FONT
+    row += 1
+    top = row
+    sheets.header_row(ws, row, ["", "Bentuk", *headers], widen=False)
+    ws.row_dimensions[row].height = 45
+    by_form: dict[str, dict[str, int]] = {f: dict.fromkeys(STAGE_GROUPS, 0) for f in FORMS}
+    for d in data.districts:
+        for form, groups in data.stages_by_form(d["district_code"]).items():
+            for g, n in groups.items():
+                by_form.setdefault(form, dict.fromkeys(STAGE_GROUPS, 0))[g] += n
+    for form, groups in by_form.items():
+        row += 1
+        sheets.text_cell(ws, row, 2, form)
+        for offset, value in enumerate([*groups.values(), sum(groups.values())]):
+            sheets.number_cell(ws, row, 3 + offset, value, sheets.INTEGER)
+    sheets.border_range(ws, top, row, 1, 2 + len(headers))
+    return row
 
 
 # --- Kelembagaan ---------------------------------------------------------------------------------

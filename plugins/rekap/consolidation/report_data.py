@@ -17,7 +17,12 @@ from rekap.consolidation.metrics import STATUS_KURANG, STATUS_NONE, read_distric
 from rekap.consolidation.prevention_forms import form_of
 from rekap.periods import Period, week_monday, weeks_of_period
 from rekap.report import vocab
+from rekap.report.cells import is_non_stage
 from rekap.warehouse import as_date, as_datetime, read_sql, split_statements
+
+# Tahapan of a prevention activity, as the leadership workbook splits the counts.
+IN_STAGE, NO_STAGE = "Tahapan", "Tahapan tidak diisi"
+STAGE_GROUPS = (IN_STAGE, vocab.NON_STAGE, NO_STAGE)
 
 # Kelengkapan Laporan: the state of one district's report for one month.
 ON_TIME, LATE, MISSING, REJECTED = "TEPAT WAKTU", "TERLAMBAT", "BELUM MASUK", "DITOLAK"
@@ -41,6 +46,8 @@ class LeadershipData:
     # district -> Jenis Kegiatan -> {"activities", "participants", "documented"}
     prevention: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     forms: dict[str, str] = field(default_factory=dict)  # Jenis Kegiatan -> Bentuk
+    # district -> Jenis Kegiatan -> STAGE_GROUPS entry -> counted activities
+    prevention_stages: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     kelembagaan_by_aspect: dict[str, dict[str, float | None]] = field(default_factory=dict)
     # district x month: district_code, district_name, year, month, state, received_at, days_late
     reporting: list[dict[str, Any]] = field(default_factory=list)
@@ -67,6 +74,22 @@ class LeadershipData:
             for key in target:
                 target[key] += figures[key]
         return by_form
+
+    def stages_by_form(self, district_code: str) -> dict[str, dict[str, int]]:
+        """Bentuk -> STAGE_GROUPS entry -> counted activities of one district."""
+        by_form: dict[str, dict[str, int]] = {}
+        for jenis, groups in self.prevention_stages.get(district_code, {}).items():
+            target = by_form.setdefault(form_of(self.forms, jenis), dict.fromkeys(STAGE_GROUPS, 0))
+            for group, n in groups.items():
+                target[group] += n
+        return by_form
+
+
+def stage_group(stage: str | None) -> str:
+    """Tahapan as the Pencegahan sheet splits it: a stage, Non Tahapan, or not given."""
+    if stage is None or not stage.strip():
+        return NO_STAGE
+    return vocab.NON_STAGE if is_non_stage(stage) else IN_STAGE
 
 
 def week_month(iso_year: int, iso_week: int) -> tuple[int, int]:
@@ -194,11 +217,16 @@ def load_leadership_data(
     for row in _query(conn, "report_pleno_weeks.sql", params):
         data.pleno_weeks.setdefault(row["district_code"], set()).add((row["iso_year"], row["iso_week"]))
     for row in _query(conn, "report_prevention_types.sql", params):
-        data.prevention.setdefault(row["district_code"], {})[row["activity_type"]] = {
-            "activities": int(row["activities"]),
-            "participants": int(row["participants"] or 0),
-            "documented": int(row["documented"] or 0),
-        }
+        figures = data.prevention.setdefault(row["district_code"], {}).setdefault(
+            row["activity_type"], {"activities": 0, "participants": 0, "documented": 0}
+        )
+        figures["activities"] += int(row["activities"])
+        figures["participants"] += int(row["participants"] or 0)
+        figures["documented"] += int(row["documented"] or 0)
+        groups = data.prevention_stages.setdefault(row["district_code"], {}).setdefault(
+            row["activity_type"], dict.fromkeys(STAGE_GROUPS, 0)
+        )
+        groups[stage_group(row["stage"])] += int(row["activities"])
     for row in _query(conn, "report_kelembagaan_aspects.sql", params):
         value = row["progress"]
         data.kelembagaan_by_aspect.setdefault(row["district_code"], {})[row["aspect"]] = (

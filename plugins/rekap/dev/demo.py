@@ -67,6 +67,10 @@ def _mondays(year: int, month: int) -> list[date]:
     return out
 
 
+# Tahapan as districts fill it: a stage, Non Tahapan, or left empty.
+DEMO_STAGES = (None, vocab.NON_STAGE, "Pencalonan", "Pemutakhiran Data Pemilih")
+
+
 def report_rows(rng: random.Random, year: int, month: int, members: int, quality: float):
     """Pleno, pencegahan and kelembagaan rows for one month, keyed by field name (vocab); lower
     quality = more gaps."""
@@ -111,17 +115,44 @@ def report_rows(rng: random.Random, year: int, month: int, members: int, quality
         day = date(year, month, rng.randint(2, 27))
         kind = rng.choice(vocab.ACTIVITY_TYPES[:10])
         bukti = f"https://drive.bawaslu.example/bukti/{year}{month:02d}{n}" if rng.random() < quality else "-"
+        location, target, participants = rng.choice(PLACES), rng.choice(TARGETS), rng.randint(15, 120)
         pencegahan.append(
             {
                 "no": n,
                 "date": day,
                 "activity_type": kind,
+                # Tahapan on some rows only: the column is optional (report-format.md).
+                "stage": DEMO_STAGES[n % len(DEMO_STAGES)],
                 "activity_name": f"{kind} pengawasan partisipatif {n}",
-                "location": rng.choice(PLACES),
-                "target_group": rng.choice(TARGETS),
-                "participants": rng.randint(15, 120),
+                "location": location,
+                "target_group": target,
+                # A letter or an appeal often has no participants: left empty or "-".
+                "participants": ("-" if n % 2 else None)
+                if kind in vocab.NO_PARTICIPANTS_ACTIVITIES
+                else participants,
                 "result": "Kegiatan terlaksana",
                 "evidence": bukti,
+            }
+        )
+    # The two Jenis of the national form added in issue 13 (fixed, so the random draws above
+    # and the figures they give stay as they were).
+    for kind, stage, participants in (
+        ("Naskah Dinas", "Pemutakhiran Data Pemilih", "-"),
+        ("Partisipasi Masyarakat", vocab.NON_STAGE, 30),
+    ):
+        n = len(pencegahan) + 1
+        pencegahan.append(
+            {
+                "no": n,
+                "date": date(year, month, 14 + n),
+                "activity_type": kind,
+                "stage": stage,
+                "activity_name": f"{kind} {vocab.month_name(month)}",
+                "location": PLACES[0],
+                "target_group": TARGETS[0],
+                "participants": participants,
+                "result": "Kegiatan terlaksana",
+                "evidence": f"https://drive.bawaslu.example/bukti/{year}{month:02d}{n}",
             }
         )
     kelembagaan = []
@@ -254,9 +285,14 @@ def messy_report(
         row = {
             **row,
             "date": f"{day.day} {vocab.month_name(day.month)} {day.year}",
-            "participants": f"{row['participants']} orang",
+            "participants": f"{row['participants']} orang"
+            if isinstance(row["participants"], int)
+            else row["participants"],
         }
-        c.append([*in_columns(vocab.PENCEGAHAN, row), None])
+        # Made before Tahapan existed: no such column (it is optional).
+        c.append(
+            [row.get(f.name) for f in vocab.SHEET_FIELDS[vocab.PENCEGAHAN] if f.name != "stage"] + [None]
+        )
     wb.save(path)
     return path
 

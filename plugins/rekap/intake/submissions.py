@@ -155,6 +155,9 @@ def record_columns(submission_id: int, record: Record) -> dict[str, Any]:
     row: dict[str, Any] = {"submission_id": submission_id, "sheet": record.sheet, "excel_row": record.row}
     for f in vocab.SHEET_FIELDS[record.kind]:
         row.update(cell_columns(f, record.cells[f.name]))
+        if f.not_applicable_when is not None:
+            # Empty where it does not apply: counts as filled (sql/stg_<kind>.sql reads this).
+            row[f.na_column] = int(record.not_applicable(f))
     return row
 
 

@@ -73,6 +73,12 @@ def normalise_key(value: Any) -> str:
     return text.rstrip(":*").strip()
 
 
+def is_non_stage(value: Any) -> bool:
+    """Tahapan says "Non Tahapan" (also "non-tahapan", "NonTahapan"); anything else given is a stage."""
+    squeeze = normalise_key(value).replace("-", "").replace(" ", "")
+    return squeeze == normalise_key(vocab.NON_STAGE).replace(" ", "")
+
+
 def normalise_header(value: Any) -> str:
     """Like normalise_key, also dropping a trailing hint such as ``Tanggal (dd/mm/yyyy)``."""
     text = normalise_key(value)

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from rekap.report import vocab
 from rekap.report.cells import clean_text
 
 ACCEPTED = "accepted"
@@ -57,6 +58,15 @@ class Record:
     def value(self, name: str) -> Any:
         cell = self.cells.get(name)
         return cell.value if cell else None
+
+    def not_applicable(self, spec: vocab.Field) -> bool:
+        """The cell of ``spec`` is empty or "-" where it does not apply (e.g.
+        Jumlah Peserta of a letter): it counts as filled. The one test for GX and the loader."""
+        if spec.not_applicable_when is None:
+            return False
+        other, values = spec.not_applicable_when
+        cell = self.cells.get(spec.name)
+        return (cell is None or cell.text is None) and self.value(other) in values
 
     def address(self, name: str) -> str:
         """``E5``: where the district finds this field of this record; "" when the column is absent."""

@@ -302,6 +302,7 @@ def _example_row(kind: str, year: int, month: int) -> dict[str, Any]:
             "no": vocab.EXAMPLE_MARKER,
             "date": day,
             "activity_type": "Sosialisasi",
+            "stage": f"{vocab.NON_STAGE} (atau tahapan yang diawasi)",
             "activity_name": "Sosialisasi pengawasan partisipatif",
             "location": "Kec. Contoh",
             "target_group": "Pemilih pemula",

@@ -58,9 +58,18 @@ def field_expectations(field: vocab.Field) -> list[dict[str, Any]]:
     name, label = field.name, field.label
     if field.required:
         problem = f"{label} wajib diisi: {field.need}."
-        rules.append(
-            _expectation("expect_column_values_to_not_be_null", {"column": name}, field, "required", problem)
-        )
+        kwargs: dict[str, Any] = {"column": name}
+        if field.not_applicable_when is not None:
+            # Cross-field: not required where it does not apply (the frame's __na_ column,
+            # set by Record.not_applicable, the same test the loader stores for the SQL).
+            # (A GX Condition in its serialised form: Column(__na_<field>) == 0.)
+            kwargs["row_condition"] = {
+                "type": "comparison",
+                "column": {"name": na_column(field)},
+                "operator": "==",
+                "parameter": 0,
+            }
+        rules.append(_expectation("expect_column_values_to_not_be_null", kwargs, field, "required", problem))
     if field.type in READABLE_RULES:
         regex, problem = READABLE_RULES[field.type]
         kwargs = {"column": name, "regex": regex}
@@ -83,6 +92,11 @@ def field_expectations(field: vocab.Field) -> list[dict[str, Any]]:
         kwargs = {"column": name, "value_set": list(values)}
         rules.append(_expectation("expect_column_values_to_be_in_set", kwargs, field, "enumeration", problem))
     return rules
+
+
+def na_column(field: vocab.Field) -> str:
+    """The frame column saying the field's cell is empty where it does not apply."""
+    return f"__na_{field.name}"
 
 
 def load_json_suite(kind: str) -> dict[str, Any]:
@@ -175,6 +189,8 @@ def record_frame_rows(report_key: str, report: Report, kind: str) -> list[dict[s
             row[f"{field.name}__value"] = _comparable(cell.value) if cell.readable else None
             if field.type == vocab.TEXT:
                 row[f"__key_{field.name}"] = cells.normalise_key(cell.text) or None
+            if field.not_applicable_when is not None:
+                row[na_column(field)] = int(record.not_applicable(field))
         rows.append(row)
     return rows
 

@@ -54,6 +54,11 @@ class Field:
     need: str = ""  # what a required field takes, in "<label> wajib diisi: <need>." (validation)
     column: str = ""  # warehouse column of the record table; defaults to ``name``
     keyed: bool = False  # part of what identifies a record for counting it once
+    # A required field that may be left empty (or "-") when another field of the row holds one
+    # of some values: (that field's name, the values). Such a cell counts as filled; the loader
+    # stores 1 in ``<column>_na`` (na_column) so the staging SQL counts it, GX skips its
+    # "wajib diisi" rule on such rows (both ask rekap.report.model.Record.not_applicable).
+    not_applicable_when: tuple[str, tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         if not self.column:
@@ -63,6 +68,11 @@ class Field:
     def reading_column(self) -> str:
         """The column whose NULL means "not filled" (the staging SQL counts filled cells by it)."""
         return f"{self.column}_present" if self.type == PRESENCE else self.column
+
+    @property
+    def na_column(self) -> str:
+        """The column holding 1 when the cell is empty but not applicable (see not_applicable_when)."""
+        return f"{self.column}_na"
 
 
 PLENO_TYPES = ("Rutin", "Khusus")
@@ -78,8 +88,15 @@ ACTIVITY_TYPES = (
     "Identifikasi Kerawanan",
     "Saran Perbaikan",
     "Kerja Sama",
+    "Naskah Dinas",
+    "Partisipasi Masyarakat",
     "Lainnya",
 )
+# A letter, an appeal, a publication: Jumlah Peserta does not apply (report-format.md), so an
+# empty or "-" cell counts as filled and adds no participants. The one list of them.
+NO_PARTICIPANTS_ACTIVITIES = ("Imbauan", "Publikasi", "Naskah Dinas", "Saran Perbaikan")
+# Tahapan: "Non Tahapan", or the election stage the activity supervised (free text).
+NON_STAGE = "Non Tahapan"
 ASPECTS = (
     "Akuntabilitas Keuangan",
     "Pelayanan Informasi Hukum dan PPID",
@@ -128,6 +145,10 @@ ENUM_VARIANTS: dict[str, dict[str, str]] = {
         "saran perbaikan administrasi": "Saran Perbaikan",
         "publikasi media": "Publikasi",
         "sosialisasi pengawasan": "Sosialisasi",
+        "surat dinas": "Naskah Dinas",
+        "nota dinas": "Naskah Dinas",
+        "partisipasi": "Partisipasi Masyarakat",
+        "pengawasan partisipatif masyarakat": "Partisipasi Masyarakat",
     },
     "aspect": {
         "ppid": "Pelayanan Informasi Hukum dan PPID",
@@ -229,6 +250,14 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             need="pilih dari daftar Jenis Kegiatan",
         ),
         Field(
+            "stage",
+            "Tahapan",
+            TEXT,
+            required=False,
+            aliases=("tahapan pemilu", "tahapan pemilihan", "tahapan yang diawasi"),
+            hint=f"{NON_STAGE}, atau tahapan yang diawasi",
+        ),
+        Field(
             "activity_name",
             "Nama Kegiatan",
             TEXT,
@@ -256,8 +285,12 @@ SHEET_FIELDS: dict[str, tuple[Field, ...]] = {
             "Jumlah Peserta",
             INTEGER,
             aliases=("peserta", "jml peserta"),
-            hint="bilangan bulat 0 atau lebih",
-            need="bilangan bulat 0 atau lebih",
+            hint="bilangan bulat 0 atau lebih; boleh kosong atau - untuk "
+            + ", ".join(NO_PARTICIPANTS_ACTIVITIES),
+            need="bilangan bulat 0 atau lebih (boleh kosong atau - hanya untuk "
+            + ", ".join(NO_PARTICIPANTS_ACTIVITIES)
+            + ")",
+            not_applicable_when=("activity_type", NO_PARTICIPANTS_ACTIVITIES),
         ),
         Field(
             "result",
