@@ -142,7 +142,8 @@ def consolidate_bimonthly():
             code = one.province_code
             run_id = f"{context['run_id']}__{period_id}" + (f"__{code}" if several else "")
             result = consolidate_period(one, parse_period(period_id), run_id=run_id)
-            log.info("LAPORAN KOMPREHENSIF %s (%s): %s", code, result.state, result.report_path)
+            whose = f" {code}" if several else ""  # one province: the line operators know
+            log.info("LAPORAN KOMPREHENSIF%s (%s): %s", whose, result.state, result.report_path)
             for line in result.score_table():
                 log.info("%s", line)
             subject, body = result.approval_request() if result.version else ("", "")
