@@ -2,12 +2,15 @@
 ### Two-monthly consolidation (consolidate_bimonthly)
 
 Builds the **laporan komprehensif** of one consolidation period (`2026-B1` = January –
-February 2026) for the provincial leadership.
+February 2026) for the provincial leadership: one per province served (`REKAP_PROVINCE`, one
+code, a list or `all`), each with its own draft, approval and delivery.
 
 **When it runs**
 * on schedule: 06:00 local time on the day after the deadline of the period's last month
   (the deadline is day `REKAP_DEADLINE_DAY`, default 5, of the next month), so `2026-B1`
-  runs on 6 March 2026 06:00 WIB; its data interval is the period itself;
+  runs on 6 March 2026 06:00 WIB; its data interval is the period itself. Serving provinces
+  in several time zones, the schedule is in the zone whose deadline comes last (WIB), so it
+  runs after every province's deadline;
 * when the intake loaded files (the submissions Asset): it re-runs every period those files
   belong to, so a correction shows up in the figures and the workbook;
 * by hand: *Trigger DAG* with the parameter `period` (for example `2026-B1`) re-runs that
@@ -122,7 +125,9 @@ def consolidate_bimonthly():
         return periods
 
     @task(map_index_template="{{ period_id }}")
-    def consolidate(period_id: str) -> dict:
+    def consolidate(period_id: str) -> list[dict]:
+        """Every served province's workbook of the period, in one task: the process start and
+        the imports are paid once, not once per province."""
         from rekap.consolidation.consolidate import consolidate_period
         from rekap.intake.run_log import quiet_great_expectations
         from rekap.periods import parse_period
@@ -130,33 +135,45 @@ def consolidate_bimonthly():
         quiet_great_expectations()
         context = get_current_context()
         context["period_id"] = period_id
-        result = consolidate_period(
-            settings(), parse_period(period_id), run_id=f"{context['run_id']}__{period_id}"
-        )
-        log.info("LAPORAN KOMPREHENSIF (%s): %s", result.state, result.report_path)
-        for line in result.score_table():
-            log.info("%s", line)
-        subject, body = result.approval_request() if result.version else ("", "")
-        return {
-            "period_id": period_id,
-            "state": result.state,
-            "version": result.version,
-            "report_path": str(result.report_path),
-            "missing": len(result.readiness.missing),
-            "districts": len(result.districts),
-            "subject": subject,
-            "body": body,
-        }
+        s = settings()
+        several = len(s.provinces) > 1
+        reports = []
+        for one in s.per_province():
+            code = one.province_code
+            run_id = f"{context['run_id']}__{period_id}" + (f"__{code}" if several else "")
+            result = consolidate_period(one, parse_period(period_id), run_id=run_id)
+            whose = f" {code}" if several else ""  # one province: the line operators know
+            log.info("LAPORAN KOMPREHENSIF%s (%s): %s", whose, result.state, result.report_path)
+            for line in result.score_table():
+                log.info("%s", line)
+            subject, body = result.approval_request() if result.version else ("", "")
+            if several and subject:  # the approver sees whose report it is
+                subject = f"{subject} — Provinsi {one.registry.province_name(code)}"
+            reports.append(
+                {
+                    "province_code": code,
+                    "period_id": period_id,
+                    "state": result.state,
+                    "version": result.version,
+                    "report_path": str(result.report_path),
+                    "missing": len(result.readiness.missing),
+                    "districts": len(result.districts),
+                    "subject": subject,
+                    "body": body,
+                }
+            )
+        return reports
 
     @task
-    def drafts_to_approve(results: list[dict]) -> list[dict]:
-        """Only a DRAF asks for approval; a SEMENTARA report is written and never sent."""
+    def drafts_to_approve(results: list[list[dict]]) -> list[dict]:
+        """Only a DRAF asks for approval (one per province); a SEMENTARA report is written and
+        never sent."""
         requests = []
-        for r in results:
+        for r in (report for reports in results for report in reports):
             if r["state"] != "DRAF":
                 print(f"{r['period_id']}: {r['state']}, not sent and no approval asked ({r['report_path']})")
                 continue
-            draft = {k: r[k] for k in ("period_id", "version", "report_path")}
+            draft = {k: r[k] for k in ("province_code", "period_id", "version", "report_path")}
             requests.append({"subject": r["subject"], "body": r["body"], "draft": draft})
         return requests
 
@@ -184,6 +201,7 @@ def consolidate_bimonthly():
                 f" by {decision.get('decided_by') or '-'}: nothing sent ({decision.get('reason') or ''})"
             )
         s = settings()
+        s = s.for_province(decision.get("province_code") or s.province_code)  # its own workbook
         approval = Approval(
             decision["version"],
             decision["decided_by"],

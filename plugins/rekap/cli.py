@@ -185,24 +185,37 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     _ = settings.registry
     settings.require_shared_root()
     period = _period(args.period)
+    provinces = _chosen_provinces(settings, args.province)
     if args.deliver:
-        return _deliver_approved(settings, period)
-    result = consolidate_period(settings, period)
-    for line in result.readiness.lines():
-        print(line)
-    print("\n".join(result.score_table()))
-    print(f"laporan komprehensif: {result.report_path}")
-    if result.previous_version:
-        print(f"previous version kept as {result.previous_version}")
-    if result.version:
-        print(
-            f"{result.state} v{result.version}: not sent until approved"
-            f" (rekap approve --period {period.period_id} --by NAME, then rekap consolidate --period"
-            f" {period.period_id} --deliver)"
-        )
-    else:
-        print(f"{result.state}: the period is still open; this report is never sent")
+        return max(_deliver_approved(settings.for_province(p), period) for p in provinces)
+    several = len(settings.provinces) > 1
+    for one in (settings.for_province(p) for p in provinces):  # one workbook per province
+        result = consolidate_period(one, period)
+        if several:
+            print(f"== provinsi {one.province_code} {one.registry.province_name(one.province_code)}")
+        for line in result.readiness.lines():
+            print(line)
+        print("\n".join(result.score_table()))
+        print(f"laporan komprehensif: {result.report_path}")
+        if result.previous_version:
+            print(f"previous version kept as {result.previous_version}")
+        if result.version:
+            which = f" --province {one.province_code}" if several else ""
+            print(
+                f"{result.state} v{result.version}: not sent until approved"
+                f" (rekap approve --period {period.period_id}{which} --by NAME, then rekap consolidate"
+                f" --period {period.period_id}{which} --deliver)"
+            )
+        else:
+            print(f"{result.state}: the period is still open; this report is never sent")
     return EXIT_OK
+
+
+def _chosen_provinces(settings: Settings, chosen: str | None) -> tuple[str, ...]:
+    """``--province``: one of the served provinces; without it, every served province."""
+    if chosen is None:
+        return settings.provinces
+    return (settings.for_province(chosen.strip()).province_code,)
 
 
 def _deliver_approved(settings: Settings, period) -> int:
@@ -233,7 +246,10 @@ def cmd_approve(args: argparse.Namespace) -> int:
     from rekap.warehouse import require_schema
 
     settings = Settings.from_env()
-    _ = settings.registry
+    if args.province:
+        settings = settings.for_province(args.province.strip())
+    elif len(settings.provinces) > 1:
+        raise UsageError(f"give --province: this deployment serves {', '.join(settings.provinces)}")
     period = _period(args.period)
     require_schema(settings.warehouse_url)
     row = record_decision(
@@ -328,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the approved latest draft FINAL and e-mail it (needs rekap approve first)",
     )
+    p.add_argument("--province", help="only this served province, e.g. 94 (default: every one served)")
     p.set_defaults(func=cmd_consolidate)
 
     p = sub.add_parser("approve", help="record the approval (or rejection) of a period's latest draft")
@@ -336,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int, help="the draft version decided on (default: the latest)")
     p.add_argument("--reject", action="store_true", help="reject instead of approve (needs --reason)")
     p.add_argument("--reason", help="why (required with --reject)")
+    p.add_argument("--province", help="whose report, e.g. 94 (needed when several provinces are served)")
     p.set_defaults(func=cmd_approve)
     p = sub.add_parser("status", help="which district reported which month of a period (Kelengkapan Laporan)")
     p.add_argument(

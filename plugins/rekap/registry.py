@@ -1,13 +1,15 @@
 """The district registry: which districts exist, their province and time zone.
 
-The registry is configuration a province maintains (a CSV), not code. The copy shipped
-in ``rekap/data/districts.csv`` is the default; ``REKAP_REGISTRY`` points elsewhere.
+The registry is configuration the deploying office maintains (a CSV), not code. The copy
+shipped in ``rekap/data/districts.csv`` (all 38 provinces, 514 kabupaten/kota; source and
+licence in ``rekap/data/NOTICE.md``) is the default; ``REKAP_REGISTRY`` points elsewhere.
 """
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -90,15 +92,28 @@ class Registry:
         raise RegistryError(f"province {province_code} is not in the registry")
 
     def for_province(self, province_code: str) -> Registry:
-        """The registry as one deployment sees it: only its own province's districts."""
-        districts = tuple(self.in_province(province_code))
-        if not districts:
-            known = ", ".join(self.province_codes())
+        """The registry as a one-province deployment sees it: only that province's districts."""
+        return self.for_provinces((province_code,))
+
+    def for_provinces(self, province_codes: tuple[str, ...] | list[str]) -> Registry:
+        """The registry as a deployment sees it: the districts of the provinces it serves
+        (others are unknown to it)."""
+        unknown = [p for p in province_codes if not self.in_province(p)]
+        if unknown:
             raise RegistryError(
-                f"province {province_code!r} is not in the registry (known: {known}); "
-                "set REKAP_PROVINCE to one of those"
+                f"province {', '.join(map(repr, unknown))} is not in the registry (known: "
+                f"{', '.join(self.province_codes())}); set REKAP_PROVINCE to one of those, a list, or all"
             )
-        return Registry(districts)
+        wanted = set(province_codes)
+        return Registry(tuple(d for d in self.districts if d.province_code in wanted))
+
+    def latest_timezone(self) -> ZoneInfo:
+        """Of the zones of these districts, the one whose day ends last (WIB before WITA and
+        WIT): a time of day there comes after the same local time everywhere else, so a
+        schedule anchored in it runs after every province's deadline."""
+        moment = datetime.now(UTC)  # Indonesia has no daylight saving: any moment gives the order
+        zones = {d.timezone for d in self.districts} or {DEFAULT_TIMEZONE}
+        return min((ZoneInfo(z) for z in sorted(zones)), key=lambda z: moment.astimezone(z).utcoffset())
 
 
 def default_registry_path() -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -54,6 +54,7 @@ RESOURCE_NAMES = {"sql": "REKAP_SQL_DIR", "expectations": "REKAP_EXPECTATIONS_DI
 # reporting, on time, pleno compliance, record completeness, documented prevention.
 DEFAULT_SCORE_WEIGHTS = (0.20, 0.10, 0.30, 0.20, 0.20)
 DEFAULT_PROVINCE = "36"  # Banten, the pilot province
+ALL_PROVINCES = "all"  # REKAP_PROVINCE=all: every province of the registry (Bawaslu RI)
 DEFAULT_DEADLINE_DAY = 5  # the report of month M is due by the end of this day of month M+1
 MAX_DEADLINE_DAY = 28  # every month has the day, so a deadline never falls into the month after
 DEFAULT_INGEST_SCHEDULE = "*/15 * * * *"
@@ -68,7 +69,9 @@ class SettingsError(ValueError):
 class Settings:
     shared_root: Path
     warehouse_url: str
-    province_code: str
+    # REKAP_PROVINCE as given: province codes, or ("all",); resolved against the registry by
+    # ``provinces`` (lazily, as the registry is: a bad code is one line where it is first needed).
+    served: tuple[str, ...]
     registry_path: Path | None
     received_at_source: str = "first_seen"
     stable_seconds: float = 60.0
@@ -86,7 +89,7 @@ class Settings:
     approval_timeout_hours: float = 72.0
     prevention_forms_path: Path | None = None  # Jenis Kegiatan -> Bentuk CSV; None: the shipped one
     ui_base_url: str = ""  # the Airflow UI as operators reach it, for links in e-mails
-    _registry: list = field(default_factory=list, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> Settings:
@@ -101,7 +104,7 @@ class Settings:
         return cls(
             shared_root=root,
             warehouse_url=url,
-            province_code=get("REKAP_PROVINCE", DEFAULT_PROVINCE),
+            served=parse_provinces(get("REKAP_PROVINCE")),
             registry_path=Path(get("REKAP_REGISTRY")) if get("REKAP_REGISTRY") else None,
             received_at_source=source,
             stable_seconds=_number("REKAP_STABLE_SECONDS", get("REKAP_STABLE_SECONDS", "60"), 0, 86400),
@@ -139,20 +142,58 @@ class Settings:
 
     @property
     def registry(self) -> Registry:
-        """The districts of this deployment's province (others are unknown to it)."""
-        if not self._registry:
+        """The districts of the provinces this deployment serves (others are unknown to it)."""
+        if "registry" not in self._cache:
             try:
-                self._registry.append(load_registry(self.registry_path).for_province(self.province_code))
+                full = load_registry(self.registry_path)
+                codes = tuple(full.province_codes()) if self.served == (ALL_PROVINCES,) else self.served
+                self._cache["registry"] = full.for_provinces(codes)
             except RegistryError as exc:
                 raise SettingsError(str(exc)) from exc
-        return self._registry[0]
+            self._cache["provinces"] = codes
+        return self._cache["registry"]
+
+    @property
+    def provinces(self) -> tuple[str, ...]:
+        """The codes of the provinces served, in the order given (``all``: the registry's order)."""
+        _ = self.registry
+        return self._cache["provinces"]
+
+    @property
+    def province_code(self) -> str:
+        """The one province of a one-province view; with several, per-province work goes
+        through ``for_province`` (or ``per_province``), never a silently chosen one."""
+        if len(self.provinces) != 1:
+            raise SettingsError(
+                f"this needs one province but REKAP_PROVINCE serves {len(self.provinces)}: "
+                f"{', '.join(self.provinces)}"
+            )
+        return self.provinces[0]
+
+    def for_province(self, province_code: str) -> Settings:
+        """These settings narrowed to one served province: what consolidation, the leadership
+        workbook, approval and delivery work with (one of each per province)."""
+        if province_code not in self.provinces:
+            raise SettingsError(
+                f"province {province_code} is not served here (REKAP_PROVINCE: {', '.join(self.provinces)})"
+            )
+        one = replace(self, served=(province_code,), _cache={})
+        one._cache["registry"] = Registry(tuple(self.registry.in_province(province_code)))
+        one._cache["provinces"] = (province_code,)
+        return one
+
+    def per_province(self) -> list[Settings]:
+        return [self.for_province(p) for p in self.provinces]
 
     @property
     def timezone(self) -> ZoneInfo:
-        return self.registry.province_timezone(self.province_code)
+        """The deployment's calendar zone: the province's own; with several provinces, the one
+        whose day ends last (WIB before WITA and WIT), so 'today' and the schedule never run
+        ahead of a province still in its day. District deadlines use each district's zone."""
+        return self.registry.latest_timezone()
 
     def today(self, now: datetime | None = None) -> date:
-        """Today's date in the province's time zone."""
+        """Today's date in the deployment's time zone (see ``timezone``)."""
         now = now or datetime.now(tz=self.timezone)
         return now.astimezone(self.timezone).date()
 
@@ -187,7 +228,9 @@ class ParseTimeSettings:
     environment only, checked as ``Settings`` checks them, so a wrong value is a one-line
     DAG import error instead of a crash deep in Airflow (or a silently different default)."""
 
-    timezone: str = DEFAULT_TIMEZONE  # the province's, from the registry: anchors the schedules
+    # from the registry: the province's zone, with several the one whose day ends last
+    # (Settings.timezone): anchors the schedules, so consolidation runs after every deadline
+    timezone: str = DEFAULT_TIMEZONE
     deadline_day: int = DEFAULT_DEADLINE_DAY
     ingest_schedule: str = DEFAULT_INGEST_SCHEDULE
     task_retries: int = 2
@@ -201,7 +244,7 @@ class ParseTimeSettings:
             return (env.get(name) or default).strip()
 
         return cls(
-            timezone=_province_timezone(get("REKAP_PROVINCE", DEFAULT_PROVINCE), get("REKAP_REGISTRY")),
+            timezone=_deployment_timezone(parse_provinces(get("REKAP_PROVINCE")), get("REKAP_REGISTRY")),
             deadline_day=_deadline_day(get("REKAP_DEADLINE_DAY")),
             ingest_schedule=get("REKAP_INGEST_SCHEDULE", DEFAULT_INGEST_SCHEDULE),
             task_retries=_whole("REKAP_TASK_RETRIES", get("REKAP_TASK_RETRIES", "2"), 0, 10),
@@ -226,12 +269,32 @@ def parse_time_settings() -> ParseTimeSettings:
     return ParseTimeSettings.from_mapping(os.environ)
 
 
-def _province_timezone(province: str, registry: str) -> str:
+def _deployment_timezone(served: tuple[str, ...], registry: str) -> str:
     try:
-        return load_registry(registry or None).province_timezone(province).key
+        full = load_registry(registry or None)
+        codes = tuple(full.province_codes()) if served == (ALL_PROVINCES,) else served
+        return full.for_provinces(codes).latest_timezone().key
     except RegistryError:
         # The DAGs still parse; their first task stops on the wrong setting with one clear line.
         return DEFAULT_TIMEZONE
+
+
+def parse_provinces(text: str) -> tuple[str, ...]:
+    """``REKAP_PROVINCE``: one code (``36``), a comma-separated list (``36,74,94``) or ``all``;
+    empty means the pilot province. Whether the codes exist is the registry's to say."""
+    text = text.strip()
+    if not text:
+        return (DEFAULT_PROVINCE,)
+    if text.lower() == ALL_PROVINCES:
+        return (ALL_PROVINCES,)
+    codes = [c.strip() for c in text.split(",")]
+    bad = [c for c in codes if not (len(c) == 2 and c.isdigit())]
+    if bad:
+        raise SettingsError(
+            "REKAP_PROVINCE takes a province code (36), a comma-separated list (36,74,94) or all,"
+            f" not {text!r}"
+        )
+    return tuple(dict.fromkeys(codes))  # a code given twice is served once
 
 
 def resource_dir(name: str) -> Path:

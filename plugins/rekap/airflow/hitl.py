@@ -69,7 +69,7 @@ class ReportApprovalOperator(HITLOperator):
         try:
             row = record_decision(
                 s.warehouse_url,
-                s.province_code,
+                draft.get("province_code") or s.province_code,  # drafts are per province
                 draft["period_id"],
                 draft["version"],
                 decision,

@@ -113,16 +113,18 @@ def create_app(settings_loader=api_settings, now=None, require_login: bool = Tru
         return _send(safe_file(settings.shared_root, "feedback", stored))
 
     @app.get("/unduh/laporan/{period_id}")
-    def leadership_file(period_id: str) -> FileResponse:
+    def leadership_file(period_id: str, provinsi: str | None = None) -> FileResponse:
         settings = settings_loader()
         try:
             period = parse_period(period_id)
+            # one workbook per province: which one, when the deployment serves several
+            province = settings.for_province(provinsi).province_code if provinsi else settings.province_code
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
         stored = _one_value(
             settings,
             "SELECT report_path FROM mart_province_period WHERE province_code = :p AND period_id = :i",
-            {"p": settings.province_code, "i": period.period_id},
+            {"p": province, "i": period.period_id},
         )
         return _send(safe_file(settings.shared_root, "reports", stored))
 
@@ -210,7 +212,11 @@ def render_page(
     """The whole page as HTML: period picker, counts, legend, matrix, rejections, inbox, workbook."""
     period = data.period
     names = {d.district_code: d.district_name for d in data.districts}
-    province = settings.registry.province_name(settings.province_code)
+    office = (
+        f"Bawaslu Provinsi {settings.registry.province_name(settings.province_code)}"
+        if len(settings.provinces) == 1
+        else f"{len(settings.provinces)} provinsi"
+    )
     months = period.months
     options = "".join(
         f'<option value="{p.period_id}"{" selected" if p == period else ""}>{p.period_id} ({_e(p.label_id)})</option>'
@@ -226,7 +232,7 @@ def render_page(
         ("Dengan catatan", t["dengan_catatan"]),
     ]
     parts = [
-        f"<h1>Kelengkapan Laporan — Bawaslu Provinsi {_e(province)}</h1>",
+        f"<h1>Kelengkapan Laporan — {_e(office)}</h1>",
         f'<div class="sub">Periode <b>{period.period_id}</b> ({_e(period.label_id)}). '
         f"Batas kirim: tanggal {settings.deadline_day} bulan berikutnya. Data per {_e(_time(now))}.</div>",
         f'<form method="get" action="{_e(base)}/{PAGE}"><label for="periode">Pilih periode: </label>'

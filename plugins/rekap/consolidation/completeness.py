@@ -361,18 +361,18 @@ def load_completeness(settings, period: Period, now: datetime) -> Completeness:
     from rekap.warehouse import transaction
 
     (y1, m1), (y2, m2) = period.months
-    params = {
-        "province_code": settings.province_code,
-        "period_id": period.period_id,
-        "year1": y1,
-        "month1": m1,
-        "year2": y2,
-        "month2": m2,
-    }
+    params = {"period_id": period.period_id, "year1": y1, "month1": m1, "year2": y2, "month2": m2}
+    rows, workbook = [], []
     with transaction(settings.warehouse_url) as conn:
-        rows = _query(conn, "report_completeness.sql", params)
+        # Per served province (its SQL is keyed by one); district codes start with the
+        # province's, so the rows stay in district order when provinces come in code order.
+        for code in sorted(settings.provinces):
+            rows += _query(conn, "report_completeness.sql", {**params, "province_code": code})
         latest = _query(conn, "report_latest_ingest.sql", params)
-        workbook = _query(conn, "report_leadership_workbook.sql", params)
+        if len(settings.provinces) == 1:  # one leadership workbook to link; several: one each
+            workbook = _query(
+                conn, "report_leadership_workbook.sql", {**params, "province_code": settings.province_code}
+            )
     districts = sorted(settings.registry.districts, key=lambda d: d.district_code)
     data = build(period, districts, rows, settings.deadline_day, now)
     data.left_in_inbox = left_in_inbox(latest[0]["summary"] if latest else None)
@@ -386,5 +386,9 @@ def offered_periods(settings, default: Period) -> list[Period]:
     from rekap.warehouse import transaction
 
     with transaction(settings.warehouse_url) as conn:
-        rows = _query(conn, "report_periods_with_reports.sql", {"province_code": settings.province_code})
+        rows = [
+            r
+            for code in settings.provinces
+            for r in _query(conn, "report_periods_with_reports.sql", {"province_code": code})
+        ]
     return periods_on_offer([(r["year"], r["month"]) for r in rows], default)

@@ -1,7 +1,8 @@
 """One consolidation of a two-month period: readiness, data quality, marts, workbook.
 
 ``consolidate_period`` is what the ``consolidate_bimonthly`` DAG's main task and
-``rekap consolidate`` both call. Its warehouse writes (data-quality results, both marts,
+``rekap consolidate`` both call, once per served province (``Settings.for_province``): each
+province has its own marts, workbook and approval. Its warehouse writes (data-quality results, both marts,
 the run record) are one transaction, and the workbook is written to a hidden partial file
 first and put in place only after the commit: a run that fails leaves the warehouse and
 ``reports/`` as they were.
@@ -313,12 +314,14 @@ def periods_for_run(
         with transaction(settings.warehouse_url) as conn:
             for period_id in touched:
                 following = period_of(parse_period(period_id).end_exclusive)
-                done = conn.execute(
-                    text("SELECT 1 FROM mart_province_period WHERE period_id=:p AND province_code=:c"),
-                    {"p": following.period_id, "c": settings.province_code},
-                ).first()
-                if done:
-                    result.add(following.period_id)
+                for code in settings.provinces:  # consolidated for any served province
+                    done = conn.execute(
+                        text("SELECT 1 FROM mart_province_period WHERE period_id=:p AND province_code=:c"),
+                        {"p": following.period_id, "c": code},
+                    ).first()
+                    if done:
+                        result.add(following.period_id)
+                        break
         return sorted(result)
     if data_interval_start is not None:
         local = data_interval_start.astimezone(settings.timezone).date()

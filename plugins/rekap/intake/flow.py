@@ -99,7 +99,7 @@ def process_district(
     root = settings.require_shared_root()
     registry = settings.registry
     if registry.get(district_code) is None:
-        raise ValueError(f"{district_code} is not a district of province {settings.province_code}")
+        raise ValueError(f"{district_code} is not a district of province {', '.join(settings.provinces)}")
     folders = district_folders(root, district_code)
     with district_lock(folders[INBOX]) as locked:
         if not locked:

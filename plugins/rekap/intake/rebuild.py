@@ -154,7 +154,9 @@ def rebuild(settings: Settings, force: bool = False, now: datetime | None = None
     for folder in folders:
         code = folder.name
         if settings.registry.get(code) is None:
-            summary["not_loaded"].append(f"{folder}: not a district of province {settings.province_code}")
+            summary["not_loaded"].append(
+                f"{folder}: not a district of province {', '.join(settings.provinces)}"
+            )
             continue
         files = {
             p: sha256_of(p)
