@@ -24,30 +24,28 @@ code, a list or `all`), each with its own draft, approval and delivery.
   in one transaction: a failed run leaves the warehouse and `reports/` as they were. A period
   whose deadline has passed gives a **DRAF** (a new numbered version, in `reports/draf/`); a
   period still open gives a **SEMENTARA** report that is never sent and needs no approval.
-* **approve** — a Required Action (human-in-the-loop) for the approvers (`REKAP_APPROVERS`):
-  *Setujui* or *Tolak* (with a reason). The decision is recorded in the warehouse
-  (`report_approvals`); a rejection, or no decision within `REKAP_APPROVAL_TIMEOUT_HOURS`,
-  sends nothing and e-mails the operators.
-* **deliver** — only after approval: the workbook is written **FINAL** (approver and time on
-  it) to `reports/` and, when an SMTP connection (`smtp_default`) and `REKAP_REPORT_EMAILS`
-  are set, e-mailed to leadership.
+* **request_approval** — a DRAF is announced on the drafts Asset (`rekap://reports/drafts`),
+  which starts one run of **approve_laporan** for it: the approval (up to
+  `REKAP_APPROVAL_TIMEOUT_HOURS`) and the delivery happen there, so a draft waiting for a
+  decision never holds the next consolidation (a correction, the schedule, a manual re-run).
 
 A future period, or one before the registry's first reporting month (a typo such as
 `2031-B3`), fails *resolve_periods* with one line before anything is computed.
 
 **When something goes wrong** a failed task e-mails the operators (`REKAP_OPERATOR_EMAILS`), and
 a run that has not finished `REKAP_CONSOLIDATION_DEADLINE_HOURS` (default 2) hours after it was
-queued raises a deadline alert that e-mails them too.
+queued raises a deadline alert that e-mails them too (the wait for approval is not part of the
+run, so the alert means the computation itself is late).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 
 import pendulum
 from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, get_current_context, task
 from rekap.airflow.dag_support import (
+    DRAFTS_ASSET_URI,
     SUBMISSIONS_ASSET_URI,
     TAGS,
     TASK_LOGGER,
@@ -55,11 +53,11 @@ from rekap.airflow.dag_support import (
     default_args,
     settings,
 )
-from rekap.airflow.hitl import ReportApprovalOperator
 from rekap.airflow.timetable import BimonthlyPeriodTimetable
 from rekap.settings import parse_time_settings
 
 PARSED = parse_time_settings()
+DRAFTS = Asset(DRAFTS_ASSET_URI)
 log = logging.getLogger(TASK_LOGGER)  # in order in the task log, unlike print
 
 
@@ -165,55 +163,33 @@ def consolidate_bimonthly():
         return reports
 
     @task
-    def drafts_to_approve(results: list[list[dict]]) -> list[dict]:
-        """Only a DRAF asks for approval (one per province); a SEMENTARA report is written and
-        never sent."""
-        requests = []
-        for r in (report for reports in results for report in reports):
-            if r["state"] != "DRAF":
-                print(f"{r['period_id']}: {r['state']}, not sent and no approval asked ({r['report_path']})")
-                continue
-            draft = {k: r[k] for k in ("province_code", "period_id", "version", "report_path")}
-            requests.append({"subject": r["subject"], "body": r["body"], "draft": draft})
-        return requests
+    def reports(results: list[list[dict]]) -> list[dict]:
+        """Every province's report of every period, one item each: one approval request each."""
+        return [report for per_period in results for report in per_period]
 
-    approve = ReportApprovalOperator.partial(
-        task_id="approve",
-        assigned_users=[{"id": n, "name": n} for n in PARSED.approvers] or None,
-        response_timeout=timedelta(hours=PARSED.approval_timeout_hours),
-        retries=0,  # a decision is recorded once; a retry would ask again for nothing
-    ).expand_kwargs(drafts_to_approve(consolidate.expand(period_id=check_inputs(resolve_periods()))))
-
-    @task(map_index_template="{{ period_id }}")
-    def deliver(decision: dict) -> str:
-        """After approval only: FINAL in reports/, then e-mail to leadership."""
+    @task(outlets=[DRAFTS], map_index_template="{{ draft_label }}")
+    def request_approval(result: dict) -> None:
+        """A DRAF is announced on the drafts Asset (its extra is the approval request), which
+        starts the approval DAG: the wait for a decision happens there, not in this run. A
+        SEMENTARA report is written and never sent: no event, no approval asked."""
         from airflow.exceptions import AirflowSkipException
-        from rekap.consolidation.approval import APPROVED, Approval
-        from rekap.consolidation.consolidate import finalize_period
-        from rekap.consolidation.delivery import deliver_report
-        from rekap.periods import parse_period
 
         context = get_current_context()
-        context["period_id"] = decision["period_id"]
-        if decision["decision"] != APPROVED:
+        several = len(settings().provinces) > 1
+        context["draft_label"] = result["period_id"] + (f" {result['province_code']}" if several else "")
+        if result["state"] != "DRAF":
             raise AirflowSkipException(
-                f"{decision['period_id']} draft v{decision['version']} {decision['decision']}"
-                f" by {decision.get('decided_by') or '-'}: nothing sent ({decision.get('reason') or ''})"
+                f"{context['draft_label']}: {result['state']}, not sent and no approval asked"
+                f" ({result['report_path']})"
             )
-        s = settings()
-        s = s.for_province(decision.get("province_code") or s.province_code)  # its own workbook
-        approval = Approval(
-            decision["version"],
-            decision["decided_by"],
-            datetime.fromisoformat(decision["decided_at"]).astimezone(s.timezone),
+        context["outlet_events"][DRAFTS].extra = {
+            k: result[k] for k in ("province_code", "period_id", "version", "report_path", "subject", "body")
+        }
+        log.info(
+            "draft v%s of %s waits for approval (approve_laporan)", result["version"], context["draft_label"]
         )
-        final = finalize_period(s, parse_period(decision["period_id"]), approval)
-        log.info("LAPORAN KOMPREHENSIF (FINAL): %s", final)
-        outcome = deliver_report(s, decision["period_id"], final, approval)
-        log.info("%s", outcome)
-        return outcome
 
-    deliver.expand(decision=approve.output)
+    request_approval.expand(result=reports(consolidate.expand(period_id=check_inputs(resolve_periods()))))
 
 
 consolidate_bimonthly()

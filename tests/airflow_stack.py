@@ -47,7 +47,7 @@ REDIS_DBS = (
 REDIS_MARK = "rekap:test-airflow-stack"
 REDIS_LOCK = "rekap:test-airflow-stack:lock"
 ADMIN_USER = "admin"
-DAG_IDS = ("ingest_district_reports", "consolidate_bimonthly")
+DAG_IDS = ("ingest_district_reports", "consolidate_bimonthly", "approve_laporan")
 WORKERS = ("worker1", "worker2")
 
 # The test drive: four districts that report January and February 2026, a file in the

@@ -11,7 +11,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 from rekap.cli import main
-from rekap.consolidation.approval import DRAF, SEMENTARA, PeriodRefused, check_period, report_state
+from rekap.consolidation.approval import (
+    APPROVED,
+    DRAF,
+    SEMENTARA,
+    PeriodRefused,
+    approval_requests,
+    check_period,
+    pending_problem,
+    report_state,
+)
 from rekap.intake.flow import ingest
 from rekap.periods import Period, parse_period
 from rekap.registry import load_registry
@@ -36,6 +45,63 @@ def test_period_gate(banten):
         report_state(parse_period("2026-B1"), 5, WIB, datetime(2026, 3, 5, 23, 59, tzinfo=WIB)) == SEMENTARA
     )
     assert report_state(parse_period("2026-B1"), 5, WIB, datetime(2026, 3, 6, 0, 0, tzinfo=WIB)) == DRAF
+
+
+def draft_event(period_id: str, version: int, province: str = "36") -> dict:
+    """The extra of the consolidation's drafts Asset event (dags/consolidate_bimonthly.py)."""
+    path = f"/drive/reports/draf/Laporan_Komprehensif_{province}_{period_id}_DRAF_v{version}.xlsx"
+    return {
+        "province_code": province,
+        "period_id": period_id,
+        "version": version,
+        "report_path": path,
+        "subject": f"Persetujuan {period_id} (draf v{version})",
+        "body": f"draf versi {version}",
+    }
+
+
+def test_approval_requests_ask_once_per_province_and_period_for_the_newest_draft():
+    events = [draft_event("2026-B2", 1), draft_event("2026-B1", 3), draft_event("2026-B1", 4)]
+    events += [draft_event("2026-B1", 9, province="32"), {}]  # a province not served; an empty extra
+    requests = approval_requests(events, ["36"])
+    assert [r["draft"] for r in requests] == [
+        {
+            "province_code": "36",
+            "period_id": "2026-B1",
+            "version": 4,
+            "report_path": events[2]["report_path"],
+        },
+        {
+            "province_code": "36",
+            "period_id": "2026-B2",
+            "version": 1,
+            "report_path": events[0]["report_path"],
+        },
+    ]
+    several = approval_requests([*events, draft_event("2026-B1", 2, province="94")], ["36", "94"])
+    assert [(r["draft"]["province_code"], r["draft"]["period_id"]) for r in several] == [
+        ("36", "2026-B1"),
+        ("36", "2026-B2"),
+        ("94", "2026-B1"),
+    ]
+    assert [(r["subject"], r["body"]) for r in requests] == [
+        ("Persetujuan 2026-B1 (draf v4)", "draf versi 4"),
+        ("Persetujuan 2026-B2 (draf v1)", "draf versi 1"),
+    ]
+    assert approval_requests([], ["36"]) == []
+
+
+def test_a_superseded_or_decided_draft_is_not_asked():
+    waiting = {"version": 2, "decision": None, "decided_by": None, "draft_path": "/d/v2.xlsx"}
+    assert pending_problem(waiting, "2026-B1", 2) is None
+    assert pending_problem(waiting, "2026-B1", 1) == (
+        "draft v1 of 2026-B1 is obsolete: the latest draft is v2 (/d/v2.xlsx)"
+    )
+    decided = {**waiting, "decision": APPROVED, "decided_by": "ketua"}
+    assert (
+        pending_problem(decided, "2026-B1", 2) == "draft v2 of 2026-B1 was already decided: approved by ketua"
+    )
+    assert "no draft" in pending_problem(None, "2026-B1", 1)
 
 
 def test_registry_earliest_month_comes_from_active_from(tmp_path):

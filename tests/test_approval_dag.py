@@ -1,6 +1,9 @@
-"""The approval step of the real consolidation DAG: `airflow dags test` runs it while a real API
-server (same metadata DB) takes the approver's answer through Airflow's HITL REST API, and a
-real SMTP server (aiosmtpd) receives whatever is sent.
+"""The approval of a laporan komprehensif with the real DAGs: `airflow dags test` runs the
+consolidation, which writes the DRAF and announces it on the drafts Asset, then the approval DAG
+(approve_laporan), which reads that Asset event (its inlet events; triggered by hand with the
+period, as `dags test` cannot replay a scheduler's asset trigger) while a real API server (same
+metadata DB) takes the approver's answer through Airflow's HITL REST API, and a real SMTP server
+(aiosmtpd) receives whatever is sent.
 
 Proves: nothing reaches the SMTP server before approval; approval sends exactly one mail, of
 the FINAL workbook; a rejection sends nothing to leadership and records the reason; an open
@@ -18,6 +21,7 @@ from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 from rekap.dev.airflow_local import (
     AirflowProcess,
+    _api,
     airflow_env,
     answer_required_action,
     api_token,
@@ -34,7 +38,7 @@ from sqlalchemy import text
 from workbooks import drop_two_months, set_up_drive
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
-DAG = "consolidate_bimonthly"
+CONSOLIDATE, APPROVE = "consolidate_bimonthly", "approve_laporan"
 APPROVER, OPERATOR = "ketua", "operator"
 
 
@@ -108,10 +112,10 @@ def stack(tmp_path_factory):
         controller.stop()
 
 
-def start_run(stack, conf: dict, name: str) -> AirflowProcess:
+def start_run(stack, dag_id: str, conf: dict, name: str) -> AirflowProcess:
     return AirflowProcess(
         f"dags-test-{name}",
-        ["dags", "test", DAG, "-c", json.dumps(conf)],
+        ["dags", "test", dag_id, "-c", json.dumps(conf)],
         stack["env"],
         stack["base"] / f"{name}.log",
     )
@@ -124,6 +128,17 @@ def finish(process: AirflowProcess, timeout: float = 600) -> str:
     assert not process.running(), f"{process.name} still running:\n{process.tail()}"
     process.stop()
     return process.log_path.read_text(errors="replace")
+
+
+def consolidate(stack, period: str, name: str) -> str:
+    """A whole consolidation run: it ends once the draft is written, whatever waits for approval."""
+    return finish(start_run(stack, CONSOLIDATE, {"period": period}, name), timeout=300)
+
+
+def draft_events(stack, token: str) -> list[dict]:
+    """The extras of the drafts Asset events the consolidation emitted, as Airflow stored them."""
+    events = _api(stack["url"], token, "GET", "/assets/events?source_dag_id=consolidate_bimonthly&limit=100")
+    return [e["extra"] for e in events["asset_events"]]
 
 
 def approvals(stack) -> list:
@@ -141,16 +156,22 @@ def to(stack, address: str) -> list:
 
 
 def test_approval_sends_exactly_one_final_report(stack):
-    run = start_run(stack, {"period": "2026-B1"}, "approve")
+    log = consolidate(stack, "2026-B1", "consolidate-1")
+    assert "draft v1 of 2026-B1 waits for approval" in log, log[-4000:]
+    draft = stack["root"] / "reports/draf/Laporan_Komprehensif_36_2026-B1_DRAF.xlsx"
+    assert draft.is_file() and not (stack["root"] / "reports/Laporan_Komprehensif_36_2026-B1.xlsx").exists()
     token = api_token(stack["url"], APPROVER, stack["passwords"][APPROVER])
-    detail = wait_for_required_action(stack["url"], token, DAG, watch=run)
+    (event,) = draft_events(stack, token)
+    assert (event["province_code"], event["period_id"], event["version"]) == ("36", "2026-B1", 1)
+    assert event["report_path"] == str(draft) and "Kab/kota melapor: 2 dari 8" in event["body"]
+
+    run = start_run(stack, APPROVE, {"period": "2026-B1"}, "approve")
+    detail = wait_for_required_action(stack["url"], token, APPROVE, watch=run)
     assert "Kab/kota melapor: 2 dari 8" in detail["body"] and "reports/draf/" in detail["body"]
     assert "Kota Cilegon" in detail["body"]  # the attention list names the silent districts
     assert [u["id"] for u in detail["assigned_users"]] == [APPROVER]
     time.sleep(3)
     assert stack["inbox"].messages == []  # nothing before the decision
-    draft = stack["root"] / "reports/draf/Laporan_Komprehensif_36_2026-B1_DRAF.xlsx"
-    assert draft.is_file() and not (stack["root"] / "reports/Laporan_Komprehensif_36_2026-B1.xlsx").exists()
 
     # an operator who is not an approver cannot decide
     other = api_token(stack["url"], OPERATOR, stack["passwords"][OPERATOR])
@@ -176,9 +197,10 @@ def test_rejection_sends_nothing_and_keeps_the_reason(stack):
     before = len(to(stack, "pimpinan@bawaslu.local"))
     final = stack["root"] / "reports/Laporan_Komprehensif_36_2026-B1.xlsx"
     final_bytes = final.read_bytes()
-    run = start_run(stack, {"period": "2026-B1"}, "reject")
+    consolidate(stack, "2026-B1", "consolidate-2")
+    run = start_run(stack, APPROVE, {"period": "2026-B1"}, "reject")
     token = api_token(stack["url"], APPROVER, stack["passwords"][APPROVER])
-    detail = wait_for_required_action(stack["url"], token, DAG, watch=run)
+    detail = wait_for_required_action(stack["url"], token, APPROVE, watch=run)
     assert "draf versi 2" in detail["body"]  # a re-consolidation is a new draft to approve
     answer_required_action(stack["url"], token, detail, "Tolak", {"alasan": "Laporan Cilegon belum masuk"})
     finish(run)
@@ -190,17 +212,43 @@ def test_rejection_sends_nothing_and_keeps_the_reason(stack):
     assert "DITOLAK" in notice["Subject"] and "Laporan Cilegon belum masuk" in notice.get_body().get_content()
 
 
+def test_a_draft_waiting_for_approval_holds_no_consolidation(stack):
+    """While draft v3 waits, a correction's consolidation runs to the end and makes v4; an answer
+    to v3 is then refused (nothing sent), and v4 waits for its own decision."""
+    sent = len(to(stack, "pimpinan@bawaslu.local"))
+    consolidate(stack, "2026-B1", "consolidate-3")
+    token = api_token(stack["url"], APPROVER, stack["passwords"][APPROVER])
+    run = start_run(stack, APPROVE, {"period": "2026-B1"}, "obsolete")
+    detail = wait_for_required_action(stack["url"], token, APPROVE, watch=run)
+    assert "draf versi 3" in detail["body"]
+    log = consolidate(stack, "2026-B1", "consolidate-4")
+    assert "draft v4 of 2026-B1 waits for approval" in log, log[-4000:]
+    answer_required_action(stack["url"], token, detail, "Setujui", {"alasan": ""})
+    log = finish(run)
+    assert "draft v3 of 2026-B1 is obsolete: the latest draft is v4" in log, log[-4000:]
+    assert len(to(stack, "pimpinan@bawaslu.local")) == sent
+    assert [tuple(r)[:2] for r in approvals(stack)][-2:] == [(3, None), (4, None)]
+    assert sorted(e["version"] for e in draft_events(stack, token) if e["period_id"] == "2026-B1") == [
+        1,
+        2,
+        3,
+        4,
+    ]
+
+
 def test_open_period_is_provisional_and_never_sent(stack):
     sent = len(stack["inbox"].messages)
-    log = finish(start_run(stack, {"period": "2026-B6"}, "open"))  # today is inside or before B6's deadline
+    log = consolidate(stack, "2026-B6", "open")  # today is inside or before B6's deadline
     assert "LAPORAN KOMPREHENSIF (SEMENTARA)" in log
+    token = api_token(stack["url"], APPROVER, stack["passwords"][APPROVER])
+    assert all(e["period_id"] != "2026-B6" for e in draft_events(stack, token))  # no approval asked
     assert (stack["root"] / "reports/draf/Laporan_Komprehensif_36_2026-B6_SEMENTARA.xlsx").is_file()
     assert len(stack["inbox"].messages) == sent
 
 
 def test_a_bad_period_fails_in_one_line(stack):
     sent = len(to(stack, "pimpinan@bawaslu.local"))
-    log = finish(start_run(stack, {"period": "2031-B3"}, "bad"))
+    log = consolidate(stack, "2031-B3", "bad")
     lines = [line for line in log.splitlines() if "periode 2031-B3" in line and "belum dimulai" in line]
     assert lines, log[-3000:]
     assert not list((stack["root"] / "reports/draf").glob("*2031-B3*"))

@@ -32,11 +32,14 @@ PROBE = textwrap.dedent(
         tasks = {}
         for t in dag.tasks:
             tasks[t.task_id] = {"owner": t.owner, "retries": t.retries,
-                                "callback": bool(t.on_failure_callback)}
+                                "callback": bool(t.on_failure_callback),
+                                "outlets": [getattr(o, "uri", None) for o in (t.outlets or [])]}
+        condition = getattr(dag.timetable, "asset_condition", None)
         out["dags"][dag_id] = {"tags": sorted(dag.tags), "doc_md": dag.doc_md or "",
                                "max_active_runs": dag.max_active_runs, "catchup": dag.catchup,
                                "timetable": type(dag.timetable).__name__, "tasks": tasks,
                                "params": sorted(dag.params.keys()),
+                               "assets": sorted(o.uri for o in getattr(condition, "objects", [condition]) if hasattr(o, "uri")),
                                "deadlines": [(type(d.reference).__name__, d.interval.total_seconds(),
                                               d.callback.path) for d in (dag.deadline or [])]}
     print("RESULT" + json.dumps(out))
@@ -68,7 +71,11 @@ def parsed(tmp_path_factory):
 def test_a_wrong_parse_time_setting_is_a_one_line_import_error(tmp_path):
     """REKAP_DEADLINE_DAY=31 used to crash the timetable with a ValueError; Settings refuses it."""
     errors = parse_dags(tmp_path, {"REKAP_DEADLINE_DAY": "31"})["import_errors"]
-    assert {Path(p).name for p in errors} == {"consolidate_bimonthly.py", "ingest_district_reports.py"}
+    assert {Path(p).name for p in errors} == {
+        "approve_laporan.py",
+        "consolidate_bimonthly.py",
+        "ingest_district_reports.py",
+    }
     for error in errors.values():
         last = error.strip().splitlines()[-1]
         assert last == "rekap.settings.SettingsError: REKAP_DEADLINE_DAY must be between 1 and 28, not 31", (
@@ -78,7 +85,7 @@ def test_a_wrong_parse_time_setting_is_a_one_line_import_error(tmp_path):
 
 def test_every_dag_file_imports_without_errors(parsed):
     assert parsed["import_errors"] == {}
-    assert set(parsed["dags"]) == {"ingest_district_reports", "consolidate_bimonthly"}
+    assert set(parsed["dags"]) == {"ingest_district_reports", "consolidate_bimonthly", "approve_laporan"}
     dag_files = {p.stem for p in (PROJECT_ROOT / "dags").glob("*.py")}
     assert dag_files == set(parsed["dags"]), "one DAG per file, named after it"
 
@@ -92,7 +99,12 @@ def test_every_dag_is_documented_tagged_and_shares_default_args(parsed):
     for dag_id, dag in parsed["dags"].items():
         assert "rekap" in dag["tags"], dag_id
         assert len(dag["doc_md"]) > 300, dag_id
-        assert dag["max_active_runs"] == 1 and dag["catchup"] is False, dag_id
+        assert dag["catchup"] is False, dag_id
+        if dag_id == "approve_laporan":
+            # drafts of every period of a year (and their corrections) can wait side by side
+            assert dag["max_active_runs"] >= 12, dag["max_active_runs"]
+        else:
+            assert dag["max_active_runs"] == 1, dag_id  # quick runs, one at a time
         for task_id, task in dag["tasks"].items():
             assert task["owner"] == "sekretariat-bawaslu-provinsi", (dag_id, task_id)
             # the approval records one human decision: a retry would ask again for nothing
@@ -106,6 +118,19 @@ def test_consolidation_schedule_is_the_period_timetable_or_the_asset(parsed):
     dag = parsed["dags"]["consolidate_bimonthly"]
     assert dag["timetable"] == "AssetOrTimeSchedule"
     assert dag["params"] == ["period"]
+
+
+def test_consolidation_announces_drafts_and_the_approval_dag_listens(parsed):
+    """The wait for a decision is a run of its own (approve_laporan), started by the draft the
+    consolidation announces: a draft waiting for approval cannot hold the next consolidation."""
+    consolidation, approval = parsed["dags"]["consolidate_bimonthly"], parsed["dags"]["approve_laporan"]
+    assert "approve" not in consolidation["tasks"] and "deliver" not in consolidation["tasks"]
+    assert consolidation["tasks"]["request_approval"]["outlets"] == ["rekap://reports/drafts"]
+    assert approval["timetable"] == "AssetTriggeredTimetable"
+    assert approval["assets"] == ["rekap://reports/drafts"]
+    assert set(approval["tasks"]) == {"drafts_to_approve", "approve", "deliver"}
+    assert approval["params"] == ["period"]
+    assert approval["deadlines"] == []  # waiting up to the approval timeout is its normal state
 
 
 def test_consolidation_alerts_operators_when_it_runs_late(parsed):

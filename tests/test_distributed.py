@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.distributed, pytest.mark.slow]
 
 INGEST = "ingest_district_reports"
 CONSOLIDATE = "consolidate_bimonthly"
+APPROVE = "approve_laporan"
 CHROMIUM = os.environ.get("REKAP_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT = PROJECT_ROOT / "test-artifacts" / "airflow-ingest-summary.png"
 SUMMARY_COUNTS = "diterima 0 | dengan catatan 8 | ditolak 2"
@@ -143,9 +144,49 @@ def test_consolidate_period_on_request(stack, warehouse):
     assert len(marts) == 8  # every Banten district, reported or not
     assert {code for code, r in marts.items() if r.reports_received == 2} == {"3601", "3603", "3604", "3671"}
     assert marts["3602"].status == "TIDAK MELAPOR"
-    report = stack.drive / "reports" / "Laporan_Komprehensif_36_2026-B1.xlsx"
-    assert report.is_file() and report_path == str(report)
-    assert "Ringkasan" in load_workbook(report, read_only=True).sheetnames
+    draft = stack.drive / "reports" / "draf" / "Laporan_Komprehensif_36_2026-B1_DRAF.xlsx"
+    assert draft.is_file() and report_path == str(draft)
+    assert "Ringkasan" in load_workbook(draft, read_only=True).sheetnames
+    assert not (stack.drive / "reports" / "Laporan_Komprehensif_36_2026-B1.xlsx").exists()  # not approved
+
+    # the draft's Asset event started the approval DAG, which waits for a person, not this DAG
+    with warehouse.connect() as conn:
+        latest = conn.execute(
+            text("SELECT MAX(version) FROM report_approvals WHERE period_id='2026-B1'")
+        ).scalar()
+    waiting = wait_for_waiting_approval(stack, f"(2026-B1), draf versi {latest}")
+    assert waiting["task_instance"]["dag_id"] == APPROVE
+    # answered through the REST API as the UI does: FINAL written by a Celery worker
+    ti = waiting["task_instance"]
+    stack.api_json(
+        "PATCH",
+        f"/dags/{APPROVE}/dagRuns/{ti['dag_run_id']}/taskInstances/approve/{ti['map_index']}/hitlDetails",
+        json={"chosen_options": ["Setujui"], "params_input": {"alasan": ""}},
+    )
+    stack.wait_for_run(APPROVE, ti["dag_run_id"], timeout=300)
+    final = stack.drive / "reports" / "Laporan_Komprehensif_36_2026-B1.xlsx"
+    assert final.is_file()
+    with warehouse.connect() as conn:
+        decided = conn.execute(
+            text(
+                "SELECT decision, final_path FROM report_approvals WHERE period_id='2026-B1' AND decision IS NOT NULL"
+            )
+        ).all()
+    assert [tuple(r) for r in decided] == [("approved", str(final))]
+
+
+def wait_for_waiting_approval(stack: AirflowStack, draft: str, timeout: float = 180) -> dict:
+    """The Required Action the scheduler's asset-triggered approve_laporan run put up for the
+    draft named in its body (the intake's own consolidation may have asked about an older one)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        details = stack.api_json("GET", f"/dags/{APPROVE}/dagRuns/~/hitlDetails")["hitl_details"]
+        waiting = [d for d in details if not d.get("response_received") and draft in d["body"]]
+        if waiting:
+            return waiting[0]
+        time.sleep(3)
+    runs = stack.api_json("GET", f"/dags/{APPROVE}/dagRuns")
+    raise AssertionError(f"no Required Action of {APPROVE} after {timeout:.0f}s ({draft}): {runs}")
 
 
 def test_operator_reads_the_intake_summary_in_the_ui(stack):

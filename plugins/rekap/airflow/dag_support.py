@@ -23,6 +23,9 @@ TAGS = ["rekap"]
 # Assets: the ingest DAG updates SUBMISSIONS_ASSET when it loaded anything; the
 # consolidation listens to it to re-run periods that received corrections.
 SUBMISSIONS_ASSET_URI = "rekap://warehouse/submissions"
+# The consolidation updates DRAFTS_ASSET once per DRAF it wrote (extra: the approval request);
+# the approval DAG listens to it, so a draft waiting for a decision never holds a consolidation.
+DRAFTS_ASSET_URI = "rekap://reports/drafts"
 
 
 def default_args() -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 ``ReportApprovalOperator`` asks the approvers (``REKAP_APPROVERS``) to approve or reject one
 draft; whatever happens it records the decision in the warehouse (rekap.consolidation.approval) and returns
-it, so the ``deliver`` task knows whether to write FINAL and send. A rejection or no decision
+it, so the ``deliver`` task of the approval DAG (``dags/approve_laporan.py``) knows whether to write FINAL and send. A rejection or no decision
 within ``REKAP_APPROVAL_TIMEOUT_HOURS`` sends nothing to leadership and e-mails the operators.
 Imported by the DAG file at parse time: nothing heavy at module level.
 """
@@ -44,7 +44,24 @@ class ReportApprovalOperator(HITLOperator):
             from airflow.exceptions import AirflowSkipException
 
             raise AirflowSkipException("no draft to approve")
+        self._skip_when_moot()
         return super().execute(context)
+
+    def _skip_when_moot(self) -> None:
+        """A draft superseded (or decided) while its request waited in the queue: ask no one;
+        the newer draft has its own request."""
+        from airflow.exceptions import AirflowSkipException
+
+        from rekap.airflow.dag_support import settings
+        from rekap.consolidation.approval import latest_version, pending_problem
+        from rekap.warehouse import engine_for
+
+        s = settings()
+        with engine_for(s.warehouse_url).connect() as conn:
+            latest = latest_version(conn, self.draft["province_code"], self.draft["period_id"])
+        problem = pending_problem(latest, self.draft["period_id"], int(self.draft["version"]))
+        if problem:
+            raise AirflowSkipException(f"{problem}: not asked")
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         from rekap.airflow.dag_support import settings
@@ -69,7 +86,7 @@ class ReportApprovalOperator(HITLOperator):
         try:
             row = record_decision(
                 s.warehouse_url,
-                draft.get("province_code") or s.province_code,  # drafts are per province
+                draft["province_code"],  # drafts are per province
                 draft["period_id"],
                 draft["version"],
                 decision,

@@ -9,6 +9,7 @@ approval asked). The DAG's Required Action and ``rekap approve`` record decision
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -127,16 +128,9 @@ def record_decision(
                 f"periode {period_id} has no draft to decide on: run the consolidation first"
                 f" (rekap consolidate --period {period_id})"
             )
-        if version is not None and version != latest["version"]:
-            raise ApprovalError(
-                f"draft v{version} of {period_id} is obsolete: the latest draft is v{latest['version']}"
-                f" ({latest['draft_path']})"
-            )
-        if latest["decision"] is not None:
-            raise ApprovalError(
-                f"draft v{latest['version']} of {period_id} was already decided: {latest['decision']}"
-                f" by {latest['decided_by'] or '-'}"
-            )
+        problem = pending_problem(latest, period_id, latest["version"] if version is None else version)
+        if problem:
+            raise ApprovalError(problem)
         conn.execute(
             text(
                 "UPDATE report_approvals SET decision=:d, decided_by=:b, decided_at=:t, reason=:r"
@@ -153,6 +147,53 @@ def record_decision(
             },
         )
         return latest_version(conn, province_code, period_id) or {}
+
+
+def approval_requests(extras: Iterable[dict[str, Any]], provinces: Iterable[str]) -> list[dict[str, Any]]:
+    """The approval requests of the drafts announced by the consolidation (the extras of its
+    draft Asset events): one per province and period, its newest version only (an older draft
+    of the same period is already obsolete), drafts of provinces this deployment does not serve
+    ignored; by province, then oldest period first."""
+    served = set(provinces)
+    newest: dict[tuple[str, str], dict[str, Any]] = {}
+    for extra in extras:
+        if not extra or extra.get("province_code") not in served or not extra.get("version"):
+            continue
+        key = (extra["province_code"], extra["period_id"])
+        seen = newest.get(key)
+        if seen is None or int(extra["version"]) > int(seen["version"]):
+            newest[key] = extra
+    return [
+        {
+            "subject": e.get("subject") or f"Persetujuan Laporan Komprehensif {e['period_id']}",
+            "body": e.get("body") or f"Draf: `{e['report_path']}`",
+            "draft": {
+                "province_code": e["province_code"],
+                "period_id": e["period_id"],
+                "version": int(e["version"]),
+                "report_path": e["report_path"],
+            },
+        }
+        for _, e in sorted(newest.items())
+    ]
+
+
+def pending_problem(latest: dict[str, Any] | None, period_id: str, version: int) -> str | None:
+    """Why draft ``version`` of the period can no longer be decided (one line), or None when it
+    is the latest draft and still waits: no one is asked about a moot draft."""
+    if latest is None:
+        return f"periode {period_id} has no draft v{version} in the warehouse"
+    if latest["version"] != version:
+        return (
+            f"draft v{version} of {period_id} is obsolete: the latest draft is v{latest['version']}"
+            f" ({latest.get('draft_path') or '?'})"
+        )
+    if latest["decision"] is not None:
+        return (
+            f"draft v{version} of {period_id} was already decided: {latest['decision']}"
+            f" by {latest['decided_by'] or '-'}"
+        )
+    return None
 
 
 def approved_draft(conn: Connection, province_code: str, period_id: str) -> dict[str, Any]:

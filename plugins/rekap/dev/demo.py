@@ -476,19 +476,26 @@ def run_demo(base: Path) -> int:
     if run_airflow(args, env, log).returncode != 0:
         print(f"DAG ingest_district_reports failed: see {log}")
         return 1
-    # The consolidation waits for the chair's approval (a Required Action): the demo starts the
-    # API server and approves as the demo's ketua through the same REST API the UI uses.
+    # The consolidation ends with the DRAF announced on the drafts Asset; the approval DAG asks the
+    # chair (a Required Action): the demo starts the API server and approves as the demo's ketua
+    # through the same REST API the UI uses. `dags test` cannot replay the scheduler's Asset
+    # trigger, so the approval run is started with the period (it reads the Asset's event).
     args = ["dags", "test", "consolidate_bimonthly", "2026-03-06T06:00:00+07:00"]
     print(f"Running DAG consolidate_bimonthly (airflow {' '.join(args)}) ...")
+    if run_airflow(args, env, base / "consolidate.log").returncode != 0:
+        print(f"DAG consolidate_bimonthly failed: see {base / 'consolidate.log'}")
+        return 1
+    args = ["dags", "test", "approve_laporan", "-c", '{"period": "2026-B1"}']
+    print(f"Running DAG approve_laporan (airflow {' '.join(args)}) ...")
     api = AirflowProcess(
         "api-server", ["api-server", "--host", "127.0.0.1", "--port", str(port)], env, base / "api.log"
     )
-    run = AirflowProcess("consolidate", args, env, base / "consolidate.log")
+    run = AirflowProcess("approve", args, env, base / "approve.log")
     try:
         url = f"http://127.0.0.1:{port}"
         wait_for_health(url, [api], timeout=300)
         token = api_token(url, approver, password)
-        detail = wait_for_required_action(url, token, "consolidate_bimonthly", timeout=900, watch=run)
+        detail = wait_for_required_action(url, token, "approve_laporan", timeout=900, watch=run)
         print(f"  Required Action: {detail['subject']} -> approved by {approver} (demo)")
         answer_required_action(url, token, detail, "Setujui", {"alasan": ""})
         run.popen.wait(timeout=900)
@@ -496,7 +503,7 @@ def run_demo(base: Path) -> int:
         run.stop()
         api.stop()
     if run.popen.returncode != 0:
-        print(f"DAG consolidate_bimonthly failed: see {base / 'consolidate.log'}")
+        print(f"DAG approve_laporan failed: see {base / 'approve.log'}")
         return 1
     with transaction(warehouse_url) as conn:
         runs = conn.execute(
