@@ -43,14 +43,14 @@ import logging
 from datetime import datetime, timedelta
 
 import pendulum
-from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, get_current_context, task
+from airflow.sdk import AssetOrTimeSchedule, Param, dag, get_current_context, task
 from rekap.airflow.dag_support import (
-    SUBMISSIONS_ASSET_URI,
     TAGS,
     TASK_LOGGER,
     consolidation_deadline,
     default_args,
     settings,
+    submissions_asset,
 )
 from rekap.airflow.hitl import ReportApprovalOperator
 from rekap.airflow.timetable import BimonthlyPeriodTimetable
@@ -64,7 +64,7 @@ log = logging.getLogger(TASK_LOGGER)  # in order in the task log, unlike print
     dag_id="consolidate_bimonthly",
     schedule=AssetOrTimeSchedule(
         timetable=BimonthlyPeriodTimetable(timezone=PARSED.timezone, deadline_day=PARSED.deadline_day),
-        assets=[Asset(SUBMISSIONS_ASSET_URI)],
+        assets=[submissions_asset()],
     ),
     start_date=pendulum.datetime(2026, 1, 1, tz=PARSED.timezone),
     catchup=False,

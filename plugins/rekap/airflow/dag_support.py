@@ -23,6 +23,16 @@ TAGS = ["rekap"]
 # Assets: the ingest DAG updates SUBMISSIONS_ASSET when it loaded anything; the
 # consolidation listens to it to re-run periods that received corrections.
 SUBMISSIONS_ASSET_URI = "rekap://warehouse/submissions"
+# The name is what the Dags list shows in the consolidation's Schedule column (Airflow shows a
+# single Asset's name, falling back to its URI); ASCII so any metadata database accepts it.
+SUBMISSIONS_ASSET_NAME = "Laporan kab/kota dimuat ke gudang data"
+
+
+def submissions_asset() -> Any:
+    """The one Asset both DAGs name: same name and URI, or Airflow would see two assets."""
+    from airflow.sdk import Asset
+
+    return Asset(name=SUBMISSIONS_ASSET_NAME, uri=SUBMISSIONS_ASSET_URI)
 
 
 def default_args() -> dict[str, Any]:
