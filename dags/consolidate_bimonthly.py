@@ -46,12 +46,12 @@ import pendulum
 from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, get_current_context, task
 from rekap.airflow.dag_support import (
     DRAFTS_ASSET_URI,
-    SUBMISSIONS_ASSET_URI,
     TAGS,
     TASK_LOGGER,
     consolidation_deadline,
     default_args,
     settings,
+    submissions_asset,
 )
 from rekap.airflow.timetable import BimonthlyPeriodTimetable
 from rekap.settings import parse_time_settings
@@ -65,7 +65,7 @@ log = logging.getLogger(TASK_LOGGER)  # in order in the task log, unlike print
     dag_id="consolidate_bimonthly",
     schedule=AssetOrTimeSchedule(
         timetable=BimonthlyPeriodTimetable(timezone=PARSED.timezone, deadline_day=PARSED.deadline_day),
-        assets=[Asset(SUBMISSIONS_ASSET_URI)],
+        assets=[submissions_asset()],
     ),
     start_date=pendulum.datetime(2026, 1, 1, tz=PARSED.timezone),
     catchup=False,

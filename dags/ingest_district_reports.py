@@ -31,19 +31,19 @@ from __future__ import annotations
 import logging
 
 import pendulum
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 from rekap.airflow.dag_support import (
-    SUBMISSIONS_ASSET_URI,
     TAGS,
     TASK_LOGGER,
     default_args,
     one_line_failure,
     settings,
     skip_when_upstream_failed,
+    submissions_asset,
 )
 from rekap.settings import parse_time_settings
 
-SUBMISSIONS = Asset(SUBMISSIONS_ASSET_URI)
+SUBMISSIONS = submissions_asset()
 PARSED = parse_time_settings()
 log = logging.getLogger(TASK_LOGGER)
 

@@ -1,5 +1,5 @@
 -- Catatan Data sheet: every row-level issue of the current submissions of the period's months.
-SELECT s.district_code, d.district_name, s.file_name, i.sheet, i.excel_row, i.column_name, i.value, i.problem
+SELECT s.district_code, d.district_name, s.file_name, i.sheet, i.cell, i.excel_row, i.column_name, i.value, i.problem
 FROM row_issues i
 JOIN submissions s ON s.submission_id = i.submission_id
 JOIN districts d ON d.district_code = s.district_code

@@ -22,6 +22,7 @@ PROBE = textwrap.dedent(
     """
     import json, sys, time
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.serialization.encoders import coerce_to_core_timetable
     t0 = time.perf_counter()
     bag = DagBag(dag_folder=sys.argv[1])
     elapsed = time.perf_counter() - t0
@@ -33,12 +34,16 @@ PROBE = textwrap.dedent(
         for t in dag.tasks:
             tasks[t.task_id] = {"owner": t.owner, "retries": t.retries,
                                 "callback": bool(t.on_failure_callback),
-                                "outlets": [getattr(o, "uri", None) for o in (t.outlets or [])]}
-        condition = getattr(dag.timetable, "asset_condition", None)
+                                "outlets": [[o.name, o.uri] for o in t.outlets]}
+        # the timetable as the scheduler stores it for the UI (DagModel.timetable_summary/_description)
+        core = coerce_to_core_timetable(dag.timetable)
+        condition = getattr(core, "asset_condition", None)
+        schedule = {"summary": core.summary, "description": core.description,
+                    "assets": [[a.name, a.uri] for _k, a in condition.iter_assets()] if condition else []}
         out["dags"][dag_id] = {"tags": sorted(dag.tags), "doc_md": dag.doc_md or "",
                                "max_active_runs": dag.max_active_runs, "catchup": dag.catchup,
                                "timetable": type(dag.timetable).__name__, "tasks": tasks,
-                               "params": sorted(dag.params.keys()),
+                               "params": sorted(dag.params.keys()), "schedule": schedule,
                                "assets": sorted(o.uri for o in getattr(condition, "objects", [condition]) if hasattr(o, "uri")),
                                "deadlines": [(type(d.reference).__name__, d.interval.total_seconds(),
                                               d.callback.path) for d in (dag.deadline or [])]}
@@ -125,12 +130,26 @@ def test_consolidation_announces_drafts_and_the_approval_dag_listens(parsed):
     consolidation announces: a draft waiting for approval cannot hold the next consolidation."""
     consolidation, approval = parsed["dags"]["consolidate_bimonthly"], parsed["dags"]["approve_laporan"]
     assert "approve" not in consolidation["tasks"] and "deliver" not in consolidation["tasks"]
-    assert consolidation["tasks"]["request_approval"]["outlets"] == ["rekap://reports/drafts"]
+    assert [uri for _name, uri in consolidation["tasks"]["request_approval"]["outlets"]] == [
+        "rekap://reports/drafts"
+    ]
     assert approval["timetable"] == "AssetTriggeredTimetable"
     assert approval["assets"] == ["rekap://reports/drafts"]
     assert set(approval["tasks"]) == {"drafts_to_approve", "approve", "deliver"}
     assert approval["params"] == ["period"]
     assert approval["deadlines"] == []  # waiting up to the approval timeout is its normal state
+
+
+def test_the_dags_list_names_the_consolidations_schedule_in_words(parsed):
+    """Airflow 3.3's Dags list shows a single Asset's name (its URI only when unnamed) in the
+    Schedule column, and the timetable's summary/description where no Asset event is known."""
+    schedule = parsed["dags"]["consolidate_bimonthly"]["schedule"]
+    asset = ["Laporan kab/kota dimuat ke gudang data", "rekap://warehouse/submissions"]
+    assert schedule["assets"] == [asset]
+    assert schedule["summary"] == "Asset or 06:00 WIB, hari setelah batas laporan bulan ke-2 periode"
+    assert "pukul 06:00 WIB tanggal 6 bulan berikutnya" in schedule["description"]
+    # the ingest DAG updates the very same Asset (same name and URI), or nothing would trigger
+    assert parsed["dags"]["ingest_district_reports"]["tasks"]["publish"]["outlets"] == [asset]
 
 
 def test_consolidation_alerts_operators_when_it_runs_late(parsed):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -152,6 +153,7 @@ def data() -> LeadershipData:
                 "district_name": "Kabupaten Tangerang",
                 "file_name": "@Laporan Januari.xlsx",
                 "sheet": "Pleno",
+                "cell": "D5",
                 "excel_row": 5,
                 "column_name": "Jenis Pleno",
                 "value": FORMULA_LIKE,
@@ -220,6 +222,10 @@ def test_every_sheet_has_title_block_and_prints_a4_landscape_one_page_wide(book)
         assert "06/03/2026 06:00 WIB" in ws.oddFooter.right.text
         if ws.title != "Ringkasan":
             assert ws.print_title_rows, ws.title
+    # Ringkasan prints its content columns only, not the chart's hidden data (AA:AD)
+    summary = book["Ringkasan"]
+    assert summary.print_area == f"'Ringkasan'!$A$1:$D${summary.max_row}"
+    assert all(summary.column_dimensions[c].hidden for c in ("AA", "AB", "AC", "AD"))
 
 
 def test_summary_names_every_missing_late_and_kurang_district(book):
@@ -289,6 +295,19 @@ def test_prevention_by_form_and_jenis(book):
     jenis_header = [r for r in ws.iter_rows() if r[0].value == "Kode"][1]
     names = [c.value for c in jenis_header if c.value]
     assert "Naskah Dinas" in names and "Partisipasi Masyarakat" in names
+
+
+def test_issues_name_their_cell_and_old_issues_their_row(data, tmp_path):
+    """Catatan Data shows the cell (metrics.md: e.g. ``I5``); an issue loaded before the
+    warehouse kept cells (NULL) shows its row, its column header beside it."""
+    old = {**data.issues[0], "cell": None, "excel_row": 7, "value": "Rapat"}
+    book = load_workbook(
+        write_leadership_workbook(replace(data, issues=[data.issues[0], old]), tmp_path / "o.xlsx")
+    )
+    rows = [r for r in rows_of(book["Catatan Data"]) if r[0] == "3603"]
+    assert [r[3:6] for r in rows] == [["Pleno", "D5", "Jenis Pleno"], ["Pleno", "baris 7", "Jenis Pleno"]]
+    header = next(r for r in rows_of(book["Catatan Data"]) if r[0] == "Kode")
+    assert header[4] == "Sel"
 
 
 def test_keep_previous_version_never_overwrites(tmp_path):

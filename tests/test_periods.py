@@ -179,4 +179,19 @@ def test_manual_run_covers_the_latest_period_that_has_ended():
 def test_serialization_round_trip():
     timetable = BimonthlyPeriodTimetable(timezone="Asia/Makassar", deadline_day=7)
     again = BimonthlyPeriodTimetable.deserialize(timetable.serialize())
-    assert again == timetable and again.summary == "2-monthly, day 8 06:00 (Asia/Makassar)"
+    assert again == timetable and again.summary == timetable.summary
+
+
+def test_the_schedule_reads_in_the_provinces_words_and_clock():
+    """What the Dags list shows: the summary in the Schedule column, the description as its tooltip."""
+    banten = BimonthlyPeriodTimetable(timezone="Asia/Jakarta", deadline_day=5)
+    assert banten.summary == "06:00 WIB, hari setelah batas laporan bulan ke-2 periode"
+    assert banten.description == (
+        "Tiap periode dua bulan (Jan–Feb, Mar–Apr, …): pukul 06:00 WIB tanggal 6 bulan berikutnya, "
+        "sehari setelah batas laporan (tanggal 5) bulan ke-2 periode"
+    )
+    sulawesi = BimonthlyPeriodTimetable(timezone="Asia/Makassar", deadline_day=7)
+    assert sulawesi.summary.startswith("06:00 WITA,") and "tanggal 8 bulan" in sulawesi.description
+    assert BimonthlyPeriodTimetable(timezone="Asia/Jayapura").summary.startswith("06:00 WIT,")
+    # a zone without letters says its name rather than "+07"
+    assert BimonthlyPeriodTimetable(timezone="Asia/Ho_Chi_Minh").summary.startswith("06:00 Asia/Ho_Chi_Minh,")

@@ -246,6 +246,26 @@ def test_migrations_are_numbered_without_gaps_or_twins():
     assert numbers == list(range(1, len(numbers) + 1))
 
 
+def test_migration_0006_keeps_old_issues_with_no_cell(empty_warehouse_url):
+    """Issues loaded before row_issues had a cell keep NULL there (the workbook shows their row);
+    issues loaded after it carry the address, as in the district's feedback."""
+    url = empty_warehouse_url
+    upgrade(url, until="0006_prevention_form")
+    old_issue = (
+        "INSERT INTO row_issues (submission_id, issue_no, sheet, excel_row, column_name, value, problem, rule)"
+        " VALUES (1, 1, 'Pleno', 7, 'Keputusan', NULL, 'Keputusan wajib diisi.', 'not_null')"
+    )
+    with transaction(url) as conn:
+        conn.execute(text(old_issue))
+    assert upgrade(url) == ["0007_row_issue_cell"]
+    with transaction(url) as conn:
+        assert conn.execute(text("SELECT excel_row, cell, problem FROM row_issues")).one() == (
+            7,
+            None,
+            "Keputusan wajib diisi.",
+        )
+
+
 def test_a_connection_problem_says_check_the_url(tmp_path):
     with pytest.raises(WarehouseError) as caught:
         require_schema("postgresql+psycopg://nobody@127.0.0.1:1/none")

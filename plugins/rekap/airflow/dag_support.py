@@ -27,6 +27,17 @@ SUBMISSIONS_ASSET_URI = "rekap://warehouse/submissions"
 # the approval DAG listens to it, so a draft waiting for a decision never holds a consolidation.
 DRAFTS_ASSET_URI = "rekap://reports/drafts"
 
+# The name is what the Dags list shows in the consolidation's Schedule column (Airflow shows a
+# single Asset's name, falling back to its URI); ASCII so any metadata database accepts it.
+SUBMISSIONS_ASSET_NAME = "Laporan kab/kota dimuat ke gudang data"
+
+
+def submissions_asset() -> Any:
+    """The one Asset both DAGs name: same name and URI, or Airflow would see two assets."""
+    from airflow.sdk import Asset
+
+    return Asset(name=SUBMISSIONS_ASSET_NAME, uri=SUBMISSIONS_ASSET_URI)
+
 
 def default_args() -> dict[str, Any]:
     """Retries are for infrastructure (drive, warehouse); a district's bad file is an

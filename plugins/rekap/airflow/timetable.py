@@ -30,10 +30,20 @@ class BimonthlyPeriodTimetable(Timetable):
         self.timezone = timezone
         self.deadline_day = check_deadline_day(deadline_day)
         self.zone = ZoneInfo(timezone)
+        # What the Dags list shows as the tooltip of the Schedule column: the operator's words
+        # and the province's clock (WIB/WITA/WIT), not UTC or a cron line.
         self.description = (
-            f"every two months (Jan–Feb, Mar–Apr, …), at 06:00 {timezone} on day {deadline_day + 1} "
-            "of the following month"
+            f"Tiap periode dua bulan (Jan–Feb, Mar–Apr, …): pukul 06:00 {self.zone_abbreviation} tanggal "
+            f"{self.deadline_day + 1} bulan berikutnya, sehari setelah batas laporan (tanggal "
+            f"{self.deadline_day}) bulan ke-2 periode"
         )
+
+    @property
+    def zone_abbreviation(self) -> str:
+        """``WIB``/``WITA``/``WIT`` as zoneinfo names the Indonesian zones (no DST there, so any
+        date gives the same name); the zone's name where it has no letters (``+07``)."""
+        name = datetime(2026, 1, 1, tzinfo=self.zone).tzname() or ""
+        return name if name.isalpha() else self.timezone
 
     # --- the period <-> Airflow's interval -------------------------------------------------
 
@@ -94,7 +104,7 @@ class BimonthlyPeriodTimetable(Timetable):
 
     @property
     def summary(self) -> str:
-        return f"2-monthly, day {self.deadline_day + 1} 06:00 ({self.timezone})"
+        return f"06:00 {self.zone_abbreviation}, hari setelah batas laporan bulan ke-2 periode"
 
     def serialize(self) -> dict[str, Any]:
         return {"timezone": self.timezone, "deadline_day": self.deadline_day}

@@ -24,6 +24,7 @@ from openpyxl.chart.marker import DataPoint
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rekap import sheets
@@ -308,10 +309,17 @@ def _colour_scale(ws: Worksheet, ref: str, percent: bool = False) -> None:
 # --- Ringkasan ---------------------------------------------------------------------------------
 
 
+SUMMARY_COLUMNS = 4  # A:D, about 26 cm printed: A4 landscape at full size
+
+
 def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
     sheets.set_widths(ws, [7, 26, 16, 62])
     row = _title_block(
-        ws, data, "Ringkasan", "Bagaimana kinerja provinsi, dan apa yang perlu perhatian pimpinan?", 4
+        ws,
+        data,
+        "Ringkasan",
+        "Bagaimana kinerja provinsi, dan apa yang perlu perhatian pimpinan?",
+        SUMMARY_COLUMNS,
     )
 
     items = attention(data)
@@ -363,6 +371,8 @@ def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
     sheets.border_range(ws, first, row, 1, 4)
 
     row += 2
+    # Status counts and the chart start a page together, never split after a few rows.
+    ws.row_breaks.append(Break(id=row - 1))
     sheets.text_cell(ws, row, 1, "STATUS KAB/KOTA").font = sheets.SUBTITLE_FONT
     row += 1
     _header(ws, row, ["Status", "Jumlah", "Arti"], first_column=2)
@@ -388,6 +398,9 @@ def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
     if data.state == FINAL and data.approval is not None:
         row = _signature_block(ws, data, row + 1)
     _print_setup(ws, data, None)
+    # Only the content columns print: the chart's hidden data in AA:AD would otherwise make
+    # the printed width 30 columns (E:Z empty but not hidden), fitted to A4 at ~25 %.
+    ws.print_area = f"A1:{get_column_letter(SUMMARY_COLUMNS)}{ws.max_row}"
 
 
 def _change_text(value: Any, before: Any, kind: str, previous: dict | None) -> str:
@@ -469,7 +482,7 @@ def _score_chart(ws: Worksheet, data: LeadershipData, anchor_row: int) -> int:
         line.smooth = False
     bars += lines
     bars.visible_cells_only = False  # the data columns are hidden on purpose
-    bars.width = 25
+    bars.width = 25  # cm: within A:D (about 26 cm printed), the sheet's print area
     bars.height = 9 if len(data.districts) <= 12 else 11
     ws.add_chart(bars, f"A{anchor_row}")
     note_row = anchor_row + (20 if len(data.districts) <= 12 else 23)
@@ -905,7 +918,7 @@ ISSUE_COLUMNS = (
     ("Kabupaten/Kota", 18),
     ("Berkas", 24),
     ("Lembar", 11),
-    ("Baris", 6),
+    ("Sel", 8),
     ("Kolom", 16),
     ("Isian", 18),
     ("Masalah", 50),
@@ -923,6 +936,12 @@ def row_height(texts: list[tuple[str | None, float]], line_height: float = 12.75
         needed = sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
         lines = max(lines, needed)
     return lines * line_height + 2
+
+
+def issue_cell_text(cell: str | None, excel_row: int) -> str:
+    """``I5`` as the district's feedback names it; issues loaded before the warehouse kept the
+    address (migration 0006) show ``baris 5``, their column header standing beside it."""
+    return cell or f"baris {excel_row}"
 
 
 def _issues_sheet(ws: Worksheet, data: LeadershipData) -> None:
@@ -944,23 +963,15 @@ def _issues_sheet(ws: Worksheet, data: LeadershipData) -> None:
             issue["district_name"],
             issue["file_name"],
             issue["sheet"],
-            issue["excel_row"],
+            issue_cell_text(issue.get("cell"), issue["excel_row"]),
             issue["column_name"],
             issue["value"],
             issue["problem"],
         ]
         for column, value in enumerate(values, start=1):
-            cell = (
-                sheets.number_cell(ws, row, column, value)
-                if column == 5
-                else sheets.text_cell(ws, row, column, value)
-            )
-            cell.alignment = sheets.WRAP_TOP
+            sheets.text_cell(ws, row, column, value).alignment = sheets.WRAP_TOP
         ws.row_dimensions[row].height = row_height(
-            [
-                (None if i == 4 else v, w)
-                for i, (v, (_h, w)) in enumerate(zip(values, ISSUE_COLUMNS, strict=True))
-            ]
+            [(v, w) for v, (_h, w) in zip(values, ISSUE_COLUMNS, strict=True)]
         )
     if data.issues:
         sheets.border_range(ws, top, row, 1, width)

@@ -177,7 +177,7 @@ def insert_records(conn: Connection, submission_id: int, report: Report) -> None
         conn.execute(
             text(
                 "INSERT INTO row_issues (submission_id, issue_no, sheet, excel_row, column_name, value, problem,"
-                " rule) VALUES (:s, :n, :sh, :r, :c, :v, :p, :ru)"
+                " rule, cell) VALUES (:s, :n, :sh, :r, :c, :v, :p, :ru, :ce)"
             ),
             {
                 "s": submission_id,
@@ -188,6 +188,7 @@ def insert_records(conn: Connection, submission_id: int, report: Report) -> None
                 "v": issue.value,
                 "p": issue.problem,
                 "ru": issue.rule or "",
+                "ce": issue.cell or None,
             },
         )
 

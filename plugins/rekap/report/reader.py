@@ -226,13 +226,14 @@ CONTROL_CHARACTERS_RULE = "control_characters"
 
 
 def control_character_issue(
-    sheet: str, row: int, column: str, value: str | None, removed: list[str]
+    sheet: str, row: int, column: str, value: str | None, removed: list[str], col: int
 ) -> Issue:
     """The row-level warning for a cell whose invisible control characters were removed."""
     return Issue(
         sheet=sheet,
         row=row,
         column=column,
+        cell=f"{column_letters(col)}{row}",
         value=value,
         problem=(
             f"Isian mengandung karakter tak terlihat (karakter kontrol {', '.join(removed)}) yang sudah dihapus; "
@@ -253,6 +254,7 @@ def identity_control_issues(sheet: RawSheet) -> list[Issue]:
             labels[name],
             cells.cell_text(sheet.cell(row, 2)),
             sheet.cleaned[(row, 2)],
+            2,
         )
         for name, row in identity_rows(sheet).items()
         if (row, 2) in sheet.cleaned
@@ -278,6 +280,7 @@ def record_control_issues(
                     column,
                     cells.cell_text(value),
                     sheet.cleaned[(header.row, col)],
+                    col,
                 )
             )
     for record in records:
@@ -290,6 +293,7 @@ def record_control_issues(
                         labels[name],
                         record.cells[name].text,
                         sheet.cleaned[(record.row, col)],
+                        col,
                     )
                 )
     return issues
