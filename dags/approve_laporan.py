@@ -36,8 +36,15 @@ import logging
 from datetime import datetime, timedelta
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
-from rekap.airflow.dag_support import DRAFTS_ASSET_URI, TAGS, TASK_LOGGER, default_args, settings
+from airflow.sdk import Asset, dag, get_current_context, task
+from rekap.airflow.dag_support import (
+    DRAFTS_ASSET_URI,
+    TAGS,
+    TASK_LOGGER,
+    default_args,
+    period_param,
+    settings,
+)
 from rekap.airflow.hitl import ReportApprovalOperator
 from rekap.settings import parse_time_settings
 
@@ -60,13 +67,10 @@ MAX_WAITING_RUNS = 32
     tags=[*TAGS, "persetujuan"],
     doc_md=__doc__,
     params={
-        "period": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^\d{4}-[Bb][1-6]$",
-            description="Minta persetujuan lagi untuk draf terakhir periode ini, misalnya 2026-B1"
-            " (kosong: draf dari konsolidasi).",
-        )
+        "period": period_param(
+            "Minta persetujuan lagi untuk draf terakhir periode ini, misalnya 2026-B1"
+            " (kosong: draf dari konsolidasi)."
+        ),
     },
 )
 def approve_laporan():

@@ -43,13 +43,14 @@ from __future__ import annotations
 import logging
 
 import pendulum
-from airflow.sdk import Asset, AssetOrTimeSchedule, Param, dag, get_current_context, task
+from airflow.sdk import Asset, AssetOrTimeSchedule, dag, get_current_context, task
 from rekap.airflow.dag_support import (
     DRAFTS_ASSET_URI,
     TAGS,
     TASK_LOGGER,
     consolidation_deadline,
     default_args,
+    period_param,
     settings,
     submissions_asset,
 )
@@ -75,12 +76,9 @@ log = logging.getLogger(TASK_LOGGER)  # in order in the task log, unlike print
     tags=[*TAGS, "konsolidasi"],
     doc_md=__doc__,
     params={
-        "period": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^\d{4}-[Bb][1-6]$",
-            description="Periode yang dihitung ulang, misalnya 2026-B1 (kosong: menurut jadwal/Asset).",
-        )
+        "period": period_param(
+            "Periode yang dihitung ulang, misalnya 2026-B1 (kosong: menurut jadwal/Asset)."
+        ),
     },
 )
 def consolidate_bimonthly():

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from rekap.report import vocab
 
-_PERIOD_ID = re.compile(r"^\s*(\d{4})-[bB]([1-6])\s*$")
+# Also the trigger form's pattern (rekap.airflow.dag_support.period_param): one rule for both.
+PERIOD_ID_PATTERN = r"^\s*(\d{4})-[bB]([1-6])\s*$"
+_PERIOD_ID = re.compile(PERIOD_ID_PATTERN)
 CONSOLIDATION_HOUR = 6  # local time on the day after the deadline
 
 

@@ -39,6 +39,16 @@ def submissions_asset() -> Any:
     return Asset(name=SUBMISSIONS_ASSET_NAME, uri=SUBMISSIONS_ASSET_URI)
 
 
+def period_param(description: str) -> Any:
+    """The optional ``period`` parameter of the trigger form, validated by the pattern
+    ``rekap.periods.parse_period`` uses, so the form refuses what the tasks would refuse."""
+    from airflow.sdk import Param
+
+    from rekap.periods import PERIOD_ID_PATTERN
+
+    return Param(None, type=["null", "string"], pattern=PERIOD_ID_PATTERN, description=description)
+
+
 def default_args() -> dict[str, Any]:
     """Retries are for infrastructure (drive, warehouse); a district's bad file is an
     outcome, not a task failure, so it never burns a retry."""
