@@ -205,3 +205,45 @@ def test_cli_refuses_a_future_or_too_early_period_before_any_work(tmp_path, monk
     err = capsys.readouterr().err
     assert err.startswith(f"rekap: periode {period}") and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "w.sqlite").exists() and list((root / "reports").iterdir()) == []
+
+
+def test_no_decision_in_time_sends_nothing_and_tells_the_operators(
+    tmp_path, monkeypatch, smtp, warehouse_url
+):
+    """The Required Action's timeout: Airflow's HITL trigger resumes the task with an error event
+    (error_type "timeout", its default when no option is preset); the draft is recorded as expired,
+    the operators get one mail, leadership none, and nothing can be delivered for that draft."""
+    from rekap.airflow.hitl import ReportApprovalOperator
+    from rekap.consolidation.approval import EXPIRED
+
+    root = set_up_drive(tmp_path / "drive")
+    drop_two_months(root, "3603", 3)
+    for k, v in {
+        "REKAP_SHARED_ROOT": str(root),
+        "REKAP_WAREHOUSE_URL": warehouse_url,
+        "REKAP_PROVINCE": "36",
+        "REKAP_STABLE_SECONDS": "0",
+        "REKAP_RECEIVED_AT_SOURCE": "mtime",
+        "REKAP_REPORT_EMAILS": "ketua@bawaslu.local",
+        "REKAP_OPERATOR_EMAILS": "operator@bawaslu.local",
+    }.items():
+        monkeypatch.setenv(k, v)
+    ingest(Settings.from_env())
+    assert main(["consolidate", "--period", "2026-B1"]) == 0
+    draft_path = root / "reports/draf/Laporan_Komprehensif_36_2026-B1_DRAF.xlsx"
+    draft = {"province_code": "36", "period_id": "2026-B1", "version": 1, "report_path": str(draft_path)}
+
+    task = ReportApprovalOperator(task_id="approve", draft=draft)
+    timeout = {
+        "error": "The timeout has passed, and the response has not yet been received.",
+        "error_type": "timeout",
+    }
+    decision = task.execute_complete({}, timeout)
+
+    assert decision["decision"] == EXPIRED and decision["period_id"] == "2026-B1"
+    with engine_for(warehouse_url).connect() as conn:
+        row = conn.execute(text("SELECT version, decision FROM report_approvals")).one()
+    assert tuple(row) == (1, EXPIRED)
+    assert [recipients for _, recipients, _ in smtp.messages] == [["operator@bawaslu.local"]]
+    assert main(["consolidate", "--period", "2026-B1", "--deliver"]) == 1  # nothing to deliver
+    assert len(smtp.messages) == 1 and not (root / "reports/Laporan_Komprehensif_36_2026-B1.xlsx").exists()
