@@ -124,7 +124,7 @@ def consolidate_bimonthly():
     def consolidate(period_id: str) -> list[dict]:
         """Every served province's workbook of the period, in one task: the process start and
         the imports are paid once, not once per province."""
-        from rekap.consolidation.consolidate import consolidate_period
+        from rekap.consolidation.consolidate import consolidate_national, consolidate_period
         from rekap.intake.run_log import quiet_great_expectations
         from rekap.periods import parse_period
 
@@ -158,6 +158,10 @@ def consolidate_bimonthly():
                     "body": body,
                 }
             )
+        # after every province's marts: the national mart is computed from them
+        national = consolidate_national(s, parse_period(period_id))
+        if national is not None:
+            log.info("MART NASIONAL (%s): %d provinsi", period_id, national)
         return reports
 
     @task

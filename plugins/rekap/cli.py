@@ -179,7 +179,7 @@ def _period(text: str):
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from rekap.consolidation.consolidate import consolidate_period
+    from rekap.consolidation.consolidate import consolidate_national, consolidate_period
 
     settings = Settings.from_env()
     _ = settings.registry
@@ -208,6 +208,9 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
             )
         else:
             print(f"{result.state}: the period is still open; this report is never sent")
+    national = consolidate_national(settings, period)  # after every province: it reads their marts
+    if national is not None:
+        print(f"mart nasional {period.period_id}: {national} provinsi")
     return EXIT_OK
 
 

@@ -29,7 +29,7 @@ from rekap.consolidation.approval import (
     record_draft,
     report_state,
 )
-from rekap.consolidation.metrics import ScoreWeights, compute_marts, ensure_calendar
+from rekap.consolidation.metrics import ScoreWeights, compute_marts, compute_national_mart, ensure_calendar
 from rekap.periods import Period
 from rekap.report import vocab
 from rekap.settings import Settings
@@ -240,6 +240,22 @@ def consolidate_period(
     return ConsolidationResult(
         period.period_id, final, previous, readiness, data.districts, data.province, state, version, data
     )
+
+
+def consolidate_national(settings: Settings, period: Period, now: datetime | None = None) -> int | None:
+    """The national mart of the period from the served provinces' marts: run after every served
+    province was consolidated. None when one province is served (there is nothing to roll up);
+    otherwise the number of provinces in it. Its own transaction: the provinces' reports stand
+    even if this fails."""
+    if len(settings.provinces) < 2:
+        return None
+    now = now or datetime.now(UTC)
+    require_schema(settings.warehouse_url)
+    with transaction(settings.warehouse_url) as conn:
+        compute_national_mart(conn, settings.provinces, period, now)
+        return conn.execute(
+            text("SELECT COUNT(*) FROM mart_national_period WHERE period_id=:p"), {"p": period.period_id}
+        ).scalar_one()
 
 
 def finalize_period(

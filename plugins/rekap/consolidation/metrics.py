@@ -9,6 +9,7 @@ Layers, each a file named after the table it builds:
   sql/int_district_period.sql              the counts behind every rate
   sql/mart_district_period.sql             every district metric, score, status, rank
   sql/mart_province_period.sql             the province's headline figures
+  sql/mart_national_period.sql             the served provinces side by side (several served)
 All of it runs inside the caller's transaction: a failed consolidation changes nothing.
 
 Two conventions of these files, applied by ``run_sql_file``: ``{{stg_<kind>}}`` stands for the
@@ -20,6 +21,7 @@ name, so a SELECT list can never shift a value into its neighbour's column.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -225,6 +227,26 @@ def _compute(
     run_sql_file(conn, "int_district_period.sql", params)
     run_sql_file(conn, "mart_district_period.sql", params)
     run_sql_file(conn, "mart_province_period.sql", params)
+
+
+def compute_national_mart(
+    conn: Connection, province_codes: Sequence[str], period: Period, generated_at: datetime
+) -> None:
+    """Materialise ``mart_national_period`` for one period from the provinces' marts, which must
+    already be computed (a province without them has no row); replaces the period's rows."""
+    params = {
+        "period_id": period.period_id,
+        "generated_at": generated_at,
+        "provinces": "," + ",".join(province_codes) + ",",
+    }
+    run_sql_file(conn, "mart_national_period.sql", params)
+
+
+def read_national_mart(conn: Connection, period_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        text("SELECT * FROM mart_national_period WHERE period_id=:p ORDER BY province_code"), {"p": period_id}
+    ).mappings()
+    return [dict(r) for r in rows]
 
 
 def read_district_mart(conn: Connection, province_code: str, period_id: str) -> list[dict[str, Any]]:

@@ -1,0 +1,167 @@
+"""The national mart (issue 14 item 3): the served provinces per period, computed in sql/ from
+the district and province marts when more than one province is served, checked against an
+independent recomputation from mart_district_period."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from statistics import mean
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from rekap.cli import main
+from rekap.drive import init_drive
+from rekap.intake.flow import ingest
+from rekap.registry import load_registry
+from rekap.settings import Settings
+from rekap.warehouse import engine_for
+from sqlalchemy import text
+from workbooks import pencegahan_row, pleno_row, write_report
+
+WIB, WITA, WIT = ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Makassar"), ZoneInfo("Asia/Jayapura")
+COUNTS = (
+    "reports_expected",
+    "reports_received",
+    "reports_on_time",
+    "weeks_with_pleno",
+    "prevention_count",
+    "prevention_participants",
+)
+STATUS_COLUMNS = {
+    "BAIK": "districts_baik",
+    "CUKUP": "districts_cukup",
+    "KURANG": "districts_kurang",
+    "TIDAK MELAPOR": "districts_tidak_melapor",
+}
+
+
+def _drop(root, code: str, month: int, arrived: datetime, plenos: int, peserta: int) -> None:
+    name = {1: "Januari", 2: "Februari"}[month]
+    path = write_report(
+        root / "inbox" / code / f"Laporan_{code}_2026-{month:02d}.xlsx",
+        district=code,
+        month=name,
+        pleno=[pleno_row(i, date(2026, month, 2 + 7 * i), ba=f"{code}-{month}-{i}") for i in range(plenos)],
+        pencegahan=[pencegahan_row(1, date(2026, month, 10), peserta=peserta)],
+    )
+    os.utime(path, (arrived.timestamp(), arrived.timestamp()))
+
+
+def _deploy(tmp_path, warehouse_url: str, province: str, monkeypatch) -> Any:
+    root = tmp_path / "drive"
+    root.mkdir()
+    init_drive(root, [d.district_code for d in load_registry().districts])
+    env = {
+        "REKAP_SHARED_ROOT": str(root),
+        "REKAP_WAREHOUSE_URL": warehouse_url,
+        "REKAP_PROVINCE": province,
+        "REKAP_STABLE_SECONDS": "0",
+        "REKAP_RECEIVED_AT_SOURCE": "mtime",
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return root
+
+
+def _fill(root) -> None:
+    """Districts of three zones that score differently: a full, on-time one; one late with
+    fewer plenos; one with January only (February missing)."""
+    _drop(root, "3603", 1, datetime(2026, 2, 3, 9, tzinfo=WIB), 4, 40)
+    _drop(root, "3603", 2, datetime(2026, 3, 3, 9, tzinfo=WIB), 4, 25)
+    _drop(root, "3671", 1, datetime(2026, 2, 7, 9, tzinfo=WIB), 2, 10)  # late
+    _drop(root, "3671", 2, datetime(2026, 3, 3, 9, tzinfo=WIB), 1, 12)
+    _drop(root, "7401", 1, datetime(2026, 2, 3, 9, tzinfo=WITA), 4, 30)
+    _drop(root, "7401", 2, datetime(2026, 3, 3, 9, tzinfo=WITA), 3, 33)
+    _drop(root, "9103", 1, datetime(2026, 2, 3, 9, tzinfo=WIT), 4, 7)
+
+
+def _rows(url: str, query: str) -> list[dict[str, Any]]:
+    with engine_for(url).connect() as conn:
+        return [dict(r) for r in conn.execute(text(query)).mappings()]
+
+
+def recompute(districts: list[dict[str, Any]], registry) -> dict[str, dict[str, Any]]:
+    """The national mart as metrics.md defines it, in plain Python from the district rows:
+    a province's rates are its sums over its sums, its score the mean of its districts'."""
+    by_province: dict[str, list[dict[str, Any]]] = {}
+    for d in districts:
+        by_province.setdefault(d["province_code"], []).append(d)
+    expected = {}
+    for code, ds in by_province.items():
+        total = {c: sum(d[c] for d in ds) for c in COUNTS}
+        weeks = sum(d["weeks_in_period"] for d in ds)
+        row = {
+            "province_name": registry.province_name(code),
+            "districts_total": len(ds),
+            "districts_reported": sum(1 for d in ds if d["reports_received"] > 0),
+            **total,
+            "reporting_rate": total["reports_received"] / total["reports_expected"],
+            "on_time_rate": total["reports_on_time"] / total["reports_expected"],
+            "weeks_expected": weeks,
+            "pleno_compliance": total["weeks_with_pleno"] / weeks,
+            "average_score": mean(d["score"] for d in ds),
+        }
+        for status, column in STATUS_COLUMNS.items():
+            row[column] = sum(1 for d in ds if d["status"] == status)
+        expected[code] = row
+    return expected
+
+
+def _assert_agrees(url: str, period_id: str) -> list[dict[str, Any]]:
+    districts = _rows(url, f"SELECT * FROM mart_district_period WHERE period_id='{period_id}'")
+    national = _rows(url, f"SELECT * FROM mart_national_period WHERE period_id='{period_id}'")
+    expected = recompute(districts, load_registry())
+    assert {n["province_code"] for n in national} == set(expected)
+    for n in national:
+        want = expected[n["province_code"]]
+        assert n["province_name"] == want.pop("province_name")
+        got = {k: n[k] for k in want}
+        assert got == pytest.approx(want, rel=1e-12), n["province_code"]
+        assert n["generated_at"] is not None
+    return national
+
+
+def test_an_all_deployment_has_38_national_rows_agreeing_with_the_district_marts(
+    tmp_path, warehouse_url, monkeypatch, capsys
+):
+    root = _deploy(tmp_path, warehouse_url, "all", monkeypatch)
+    _fill(root)
+    ingest(Settings.from_env())
+    assert main(["consolidate", "--period", "2026-B1"]) == 0
+    assert "mart nasional 2026-B1: 38 provinsi" in capsys.readouterr().out
+
+    national = _assert_agrees(warehouse_url, "2026-B1")
+    assert len(national) == 38
+    by_code = {n["province_code"]: n for n in national}
+    # the drops really differ, so the comparison above is not between zeros
+    assert by_code["36"]["reports_received"] == 4 and by_code["36"]["reports_on_time"] == 3
+    assert by_code["91"]["reports_received"] == 1 and by_code["74"]["districts_reported"] == 1
+    assert by_code["11"]["districts_tidak_melapor"] == by_code["11"]["districts_total"] > 0
+    assert sum(n["districts_total"] for n in national) == 514
+    statuses = {s for n in national for s, c in STATUS_COLUMNS.items() if n[c] and s != "TIDAK MELAPOR"}
+    assert len(statuses) >= 2, statuses
+
+    # re-consolidating one province recomputes the period's national rows, none doubled
+    assert main(["consolidate", "--period", "2026-B1", "--province", "36"]) == 0
+    assert len(_assert_agrees(warehouse_url, "2026-B1")) == 38
+
+
+def test_a_one_province_deployment_computes_no_national_mart(tmp_path, warehouse_url, monkeypatch, capsys):
+    root = _deploy(tmp_path, warehouse_url, "36", monkeypatch)
+    _fill(root)  # the other provinces' files stay in inbox/: not this deployment's districts
+    ingest(Settings.from_env())
+    assert main(["consolidate", "--period", "2026-B1"]) == 0
+    assert "mart nasional" not in capsys.readouterr().out
+    assert _rows(warehouse_url, "SELECT COUNT(*) AS n FROM mart_province_period") == [{"n": 1}]
+    assert _rows(warehouse_url, "SELECT COUNT(*) AS n FROM mart_national_period") == [{"n": 0}]
+
+
+def test_several_provinces_get_one_row_each(tmp_path, warehouse_url, monkeypatch):
+    root = _deploy(tmp_path, warehouse_url, "91,74,36", monkeypatch)
+    _fill(root)
+    ingest(Settings.from_env())
+    assert main(["consolidate", "--period", "2026-B1"]) == 0
+    national = _assert_agrees(warehouse_url, "2026-B1")
+    assert sorted(n["province_code"] for n in national) == ["36", "74", "91"]
