@@ -108,6 +108,11 @@ class LeftFile:
     outcome: str
     seen_at: datetime | None
 
+    @property
+    def folder_code(self) -> str:
+        """The district code the file claims: its own, else its inbox folder's name (unknown ones)."""
+        return self.district_code or Path(self.path).parent.name
+
 
 @dataclass
 class Completeness:
@@ -143,7 +148,7 @@ class Completeness:
     def for_province(self, province_code: str) -> Completeness:
         """The same matrix cut to one province: its districts, cells, rejections and left files.
         Kemendagri district codes start with their province's code, which places a left file
-        whose folder names no registered district."""
+        whose folder names no registered district (``inbox/7499/``: Sulawesi Tenggara's)."""
         districts = [d for d in self.districts if d.province_code == province_code]
         codes = {d.district_code for d in districts}
         return Completeness(
@@ -151,7 +156,7 @@ class Completeness:
             districts,
             {k: c for k, c in self.cells.items() if k[0] in codes},
             [r for r in self.rejections if r.district_code in codes],
-            [f for f in self.left_in_inbox if (f.district_code or "").startswith(province_code)],
+            [f for f in self.left_in_inbox if f.folder_code.startswith(province_code)],
             self.leadership_workbook if len(self.province_codes()) == 1 else None,
         )
 
