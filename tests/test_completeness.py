@@ -208,3 +208,160 @@ def test_the_view_serves_only_files_under_the_drives_own_folders(taken_in, tmp_p
         assert client.get(f"/unduh/umpan-balik/{ids['titipan.xlsx']}").status_code == 404, outside
     assert client.get("/unduh/laporan/2026-B1").status_code == 404  # not consolidated yet
     assert client.get("/kelengkapan", params={"periode": "2026-B9"}).status_code == 400
+
+
+# --- several provinces: grouped, filtered, one query ------------------------------------------
+
+
+@pytest.fixture
+def three_provinces(tmp_path, warehouse_url):
+    """Banten (WIB), Sulawesi Tenggara (WITA) and Papua (WIT) served together: 3601 reports
+    both months, 7401 January; 9103 sends a Word file; a file lies in an unknown 74 folder."""
+    from rekap.drive import init_drive
+    from rekap.registry import load_registry
+
+    root = tmp_path / "drive"
+    root.mkdir()
+    served = ("36", "74", "91")
+    init_drive(root, [d.district_code for p in served for d in load_registry().in_province(p)])
+    drop_two_months(root, "3601", 5)
+    sultra = write_report(
+        root / "inbox/7401/Laporan_7401_2026-01.xlsx", district="7401", pleno=[pleno_row(1, date(2026, 1, 5))]
+    )
+    arrived(sultra, datetime(2026, 2, 2, 10, tzinfo=WIB))
+    word = root / "inbox/9103/laporan.docx"
+    word.write_bytes(b"PK\x03\x04 not a workbook")
+    arrived(word, datetime(2026, 2, 4, 10, tzinfo=WIB))
+    (root / "inbox/7499").mkdir(parents=True)
+    (root / "inbox/7499/nyasar.xlsx").write_bytes(b"x")
+    settings = Settings.from_mapping(
+        {
+            "REKAP_SHARED_ROOT": str(root),
+            "REKAP_WAREHOUSE_URL": warehouse_url,
+            "REKAP_PROVINCE": ",".join(served),
+            "REKAP_STABLE_SECONDS": "0",
+            "REKAP_RECEIVED_AT_SOURCE": "mtime",
+        }
+    )
+    ingest(settings, now=NOW)
+    return settings
+
+
+def test_several_provinces_are_one_query_grouped_and_cut_by_province(three_provinces):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    matrix_queries = []
+
+    def seen(conn, cursor, statement, *args):
+        if "FROM submissions s" in statement:
+            matrix_queries.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        data = kl.load_completeness(three_provinces, parse_period("2026-B1"), NOW)
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert len(matrix_queries) == 1  # all three provinces in one round trip, not one per province
+
+    groups = data.by_province()
+    assert [g.province_codes() for g in groups] == [["36"], ["74"], ["91"]]
+    assert [len(g.districts) for g in groups] == [8, 17, 9]
+    assert sum(len(g.cells) for g in groups) == len(data.cells) == 2 * 34
+    assert [g.totals()["melapor"] for g in groups] == [2, 1, 0]
+    assert data.totals()["melapor"] == 3
+    assert [r.district_code for r in groups[2].rejections] == ["9103"] and groups[0].rejections == []
+    assert [Path(f.path).name for f in groups[1].left_in_inbox] == ["nyasar.xlsx"]
+    assert groups[0].left_in_inbox == []
+    assert kl.province_heading(groups[1]).startswith("74 Sulawesi Tenggara: 1 dari 34 laporan masuk")
+
+    # the filtered load (the view's ?provinsi=, `rekap status --province`) is the same cut
+    sultra = kl.load_completeness(three_provinces, parse_period("2026-B1"), NOW, province="74")
+    assert sultra.cells == groups[1].cells and sultra.month_counts() == groups[1].month_counts()
+    assert [Path(f.path).name for f in sultra.left_in_inbox] == ["nyasar.xlsx"]
+    with pytest.raises(ValueError, match="not served"):
+        kl.load_completeness(three_provinces, parse_period("2026-B1"), NOW, province="35")
+
+
+def _env(monkeypatch, settings: Settings, province: str) -> None:
+    for name, value in (
+        ("REKAP_SHARED_ROOT", str(settings.shared_root)),
+        ("REKAP_WAREHOUSE_URL", settings.warehouse_url),
+        ("REKAP_PROVINCE", province),
+    ):
+        monkeypatch.setenv(name, value)
+
+
+def test_rekap_status_groups_by_province_and_takes_one(three_provinces, monkeypatch, capsys):
+    _env(monkeypatch, three_provinces, "36,74,91")
+    assert main(["status", "--period", "2026-B1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    headings = [line for line in out if line.startswith("-- ")]
+    assert [h.split(":")[0] for h in headings] == ["-- 36 Banten", "-- 74 Sulawesi Tenggara", "-- 91 Papua"]
+    assert "2 dari 16 laporan masuk" in headings[0] and "0 dari 18 laporan masuk" in headings[2]
+    # each province's districts under its own heading
+    assert out.index(headings[1]) < next(i for i, line in enumerate(out) if line.startswith("7401 "))
+    assert any(line.startswith("Melapor") and "2 dari 34" in line for line in out)
+
+    assert main(["status", "--period", "2026-B1", "--province", "74"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    codes = {line[:2] for line in out[2:] if line[:4].isdigit()}
+    assert codes == {"74"} and not any(line.startswith("-- ") for line in out)
+    assert any("TEPAT 02/02" in line for line in out if line.startswith("7401 "))
+    assert any(line.startswith("Melapor") and "1 dari 17" in line for line in out)
+
+    assert main(["status", "--period", "2026-B1", "--province", "35"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "province 35 is not served" in err and "\n" not in err
+
+
+def test_the_view_filters_and_groups_by_province(three_provinces):
+    from fastapi.testclient import TestClient
+    from rekap.airflow.ui_app import create_app
+
+    client = TestClient(create_app(lambda: three_provinces, now=lambda: NOW, require_login=False))
+    overview = client.get("/kelengkapan", params={"periode": "2026-B1"})
+    assert overview.status_code == 200
+    # several provinces and no choice: the per-province overview, not every district
+    assert 'id="provinces"' in overview.text and 'id="matrix"' not in overview.text
+    assert all(f'id="prov-{p}"' in overview.text for p in ("36", "74", "91"))
+    assert '<option value="" selected>Ringkasan per provinsi</option>' in overview.text
+    assert "provinsi=74" in overview.text  # each row links to its province
+
+    every = client.get("/kelengkapan", params={"periode": "2026-B1", "provinsi": "semua"})
+    assert every.text.count('class="province"') == 3
+    assert (
+        every.text.index('id="grp-36"')
+        < every.text.index("sel-3601-2026-01")
+        < every.text.index('id="grp-74"')
+    )
+    assert every.text.count('class="cell"') == 2 * 34
+
+    sultra = client.get("/kelengkapan", params={"periode": "2026-B1", "provinsi": "74"})
+    assert sultra.status_code == 200
+    assert '<option value="74" selected>74 Sulawesi Tenggara</option>' in sultra.text
+    assert "Kelengkapan Laporan — Bawaslu Provinsi Sulawesi Tenggara" in sultra.text
+    assert sultra.text.count('class="cell"') == 2 * 17 and "sel-3601-" not in sultra.text
+    assert 'id="sel-7401-2026-01" data-status="tepat_waktu"' in sultra.text
+    assert 'class="province"' not in sultra.text and 'id="provinces"' not in sultra.text
+    assert "nyasar.xlsx" in sultra.text and "laporan.docx" not in sultra.text
+
+    refused = client.get("/kelengkapan", params={"periode": "2026-B1", "provinsi": "35"})
+    assert refused.status_code == 400 and "provinsi 35 tidak dilayani" in refused.text
+
+
+def test_the_national_view_stays_one_page_of_514_districts(tmp_path, warehouse_url):
+    """REKAP_PROVINCE=all: the overview lists 38 provinces; every district, grouped, renders."""
+    from fastapi.testclient import TestClient
+    from rekap.airflow.ui_app import create_app
+
+    root = set_up_drive(tmp_path / "drive")
+    settings = Settings.from_mapping(
+        {"REKAP_SHARED_ROOT": str(root), "REKAP_WAREHOUSE_URL": warehouse_url, "REKAP_PROVINCE": "all"}
+    )
+    client = TestClient(create_app(lambda: settings, now=lambda: NOW, require_login=False))
+    overview = client.get("/kelengkapan", params={"periode": "2026-B1"})
+    assert overview.status_code == 200 and overview.text.count('id="prov-') == 38
+    every = client.get("/kelengkapan", params={"periode": "2026-B1", "provinsi": "semua"})
+    assert every.text.count('class="province"') == 38 and every.text.count('class="cell"') == 2 * 514
+    assert "Jumlah melapor</th><th>0 dari 514</th>" in every.text

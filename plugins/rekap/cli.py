@@ -279,9 +279,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     now = datetime.now(settings.timezone)
     try:
         period = parse_period(args.period) if args.period else default_period(now.date())
+        if args.province:
+            settings.for_province(args.province)  # not served: one line, before the warehouse
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    print("\n".join(status_lines(load_completeness(settings, period, now))))
+    print("\n".join(status_lines(load_completeness(settings, period, now, args.province))))
     return EXIT_OK
 
 
@@ -362,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--period", help="consolidation period, e.g. 2026-B1 (default: the one being collected now)"
     )
+    p.add_argument("--province", help="only this served province, e.g. 36 (default: all served, grouped)")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("demo", help="generate a demo shared drive and run the real DAGs on it")

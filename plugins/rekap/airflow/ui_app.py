@@ -27,6 +27,7 @@ from rekap.warehouse import WarehouseError
 INGEST_DAG_ID = "ingest_district_reports"
 URL_PREFIX = "/rekap"
 PAGE = "kelengkapan"
+ALL = "semua"  # ?provinsi=semua: every served province's districts, grouped by province
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # DHIS2's reporting-rate colours: green on time, yellow late, red missing; purple for a
 # rejection nobody has replaced yet, grey for what is not due.
@@ -88,13 +89,18 @@ def create_app(settings_loader=api_settings, now=None, require_login: bool = Tru
         return RedirectResponse(f"{request.scope.get('root_path', '')}/{PAGE}")
 
     @app.get(f"/{PAGE}", response_class=HTMLResponse)
-    def page(request: Request, periode: str | None = None) -> HTMLResponse:
+    def page(request: Request, periode: str | None = None, provinsi: str | None = None) -> HTMLResponse:
         try:
             settings = settings_loader()
             today = clock(settings)
             default = kl.default_period(today.date())
             period = parse_period(periode) if periode else default
-            data = kl.load_completeness(settings, period, today)
+            if provinsi and provinsi != ALL and provinsi not in settings.provinces:
+                return HTMLResponse(_error_page(_not_served(provinsi, settings)), status_code=400)
+            # several provinces and no choice: the overview per province, not 514 rows at once
+            choice = provinsi or (None if len(settings.provinces) > 1 else ALL)
+            one = choice if choice not in (None, ALL) else None
+            data = kl.load_completeness(settings, period, today, one)
             offered = kl.offered_periods(settings, default)
         except ValueError as exc:  # a period typed by hand; SettingsError is a ValueError too
             status = 400 if not isinstance(exc, SettingsError) else 503
@@ -102,7 +108,7 @@ def create_app(settings_loader=api_settings, now=None, require_login: bool = Tru
         except (WarehouseError, RegistryError) as exc:
             return HTMLResponse(_error_page(str(exc)), status_code=503)
         base = request.scope.get("root_path", "")
-        return HTMLResponse(render_page(data, settings, offered, today, base))
+        return HTMLResponse(render_page(data, settings, offered, today, base, choice))
 
     @app.get("/unduh/umpan-balik/{submission_id}")
     def feedback_file(submission_id: int) -> FileResponse:
@@ -162,6 +168,7 @@ form { margin: 8px 0 12px 0; } select, button { font-size: 14px; padding: 4px 8p
 table { border-collapse: collapse; margin-top: 4px; }
 th, td { border: 1px solid #bbb; padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
+tr.province th { background: #dde6f5; font-size: 15px; padding-top: 8px; }
 td.cell { min-width: 170px; }
 .status { font-weight: 600; }
 .note { display: inline-block; margin-top: 2px; font-size: 12px; background: #fff3; border: 1px solid #8886;
@@ -182,6 +189,10 @@ def _page(title: str, body: str) -> str:
         f'<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{_e(title)}</title>'
         f"<style>{STYLE}</style></head><body>{body}</body></html>"
     )
+
+
+def _not_served(code: str, settings: Settings) -> str:
+    return f"provinsi {code} tidak dilayani di sini; pilih salah satu: {', '.join(settings.provinces)}."
 
 
 def _error_page(message: str) -> str:
@@ -207,17 +218,25 @@ def _relative(settings: Settings, path: str) -> str:
 
 
 def render_page(
-    data: kl.Completeness, settings: Settings, offered: list[Period], now: datetime, base: str
+    data: kl.Completeness,
+    settings: Settings,
+    offered: list[Period],
+    now: datetime,
+    base: str,
+    choice: str | None = ALL,
 ) -> str:
-    """The whole page as HTML: period picker, counts, legend, matrix, rejections, inbox, workbook."""
+    """The whole page as HTML: period and province pickers, counts, legend, the per-province
+    overview, the matrix grouped by province, rejections, inbox, workbook. ``choice``: a province
+    code, ``ALL`` (every district, grouped), or None (the overview only, for several provinces)."""
     period = data.period
     names = {d.district_code: d.district_name for d in data.districts}
+    several = len(settings.provinces) > 1
+    groups = data.by_province()
     office = (
-        f"Bawaslu Provinsi {settings.registry.province_name(settings.province_code)}"
-        if len(settings.provinces) == 1
-        else f"{len(settings.provinces)} provinsi"
+        f"Bawaslu Provinsi {groups[0].districts[0].province_name}"
+        if len(groups) == 1
+        else f"{len(groups)} provinsi"
     )
-    months = period.months
     options = "".join(
         f'<option value="{p.period_id}"{" selected" if p == period else ""}>{p.period_id} ({_e(p.label_id)})</option>'
         for p in offered
@@ -236,7 +255,9 @@ def render_page(
         f'<div class="sub">Periode <b>{period.period_id}</b> ({_e(period.label_id)}). '
         f"Batas kirim: tanggal {settings.deadline_day} bulan berikutnya. Data per {_e(_time(now))}.</div>",
         f'<form method="get" action="{_e(base)}/{PAGE}"><label for="periode">Pilih periode: </label>'
-        f'<select id="periode" name="periode">{options}</select> <button type="submit">Tampilkan</button></form>',
+        f'<select id="periode" name="periode">{options}</select> '
+        + (_province_select(settings, choice) if several else "")
+        + '<button type="submit">Tampilkan</button></form>',
         '<div class="counts">'
         + "".join(f'<div class="count">{_e(label)}<b>{_e(value)}</b></div>' for label, value in counts)
         + "</div>",
@@ -246,23 +267,16 @@ def render_page(
             for s in (kl.ON_TIME, kl.LATE, kl.REJECTED, kl.MISSING, kl.NOT_DUE)
         )
         + '<span style="background:#fff">⚠ n catatan = diterima dengan catatan per baris</span></div>',
-        "<h2>Laporan per kabupaten/kota dan bulan</h2>",
-        '<table id="matrix"><thead><tr><th>Kab/Kota</th>'
-        + "".join(f"<th>{_e(kl.month_label(y, m))}</th>" for y, m in months)
-        + "<th>Melapor</th></tr></thead><tbody>",
     ]
-    for d in data.districts:
-        row = [f"<tr><th>{d.district_code} {_e(d.district_name)}</th>"]
-        for y, m in months:
-            row.append(_cell_html(data.cell(d.district_code, y, m), base))
-        row.append(f"<td>{data.district_reported(d.district_code)} dari {len(months)}</td></tr>")
-        parts.append("".join(row))
-    month_counts = data.month_counts()
-    parts.append(
-        "</tbody><tfoot><tr><th>Jumlah melapor</th>"
-        + "".join(f"<th>{month_counts[ym]['melapor']} dari {month_counts[ym]['wajib']}</th>" for ym in months)
-        + f"<th>{t['melapor']} dari {t['wajib']}</th></tr></tfoot></table>"
-    )
+    if len(groups) > 1:
+        parts.append(_province_table(groups, base, period))
+    if choice is None and len(groups) > 1:
+        parts.append(
+            '<p id="choose-province">Pilih provinsi (atau <i>Semua provinsi</i>) di atas untuk melihat '
+            "rincian per kabupaten/kota.</p>"
+        )
+    else:
+        parts.append(_matrix_html(data, groups, base))
     parts.append("<h2>Berkas ditolak</h2>")
     if data.rejections:
         parts.append(
@@ -299,10 +313,14 @@ def render_page(
         parts.append("<p>Tidak ada berkas yang tertahan.</p>")
     parts.append("<h2>Laporan Komprehensif (untuk pimpinan)</h2>")
     if data.leadership_workbook:
+        # one workbook per province: name it when the deployment serves several
+        which = f"?provinsi={groups[0].districts[0].province_code}" if several else ""
         parts.append(
-            f'<p><a id="leadership" href="{_e(base)}/unduh/laporan/{period.period_id}" download>'
+            f'<p><a id="leadership" href="{_e(base)}/unduh/laporan/{period.period_id}{which}" download>'
             f"Unduh {_e(Path(data.leadership_workbook).name)}</a></p>"
         )
+    elif len(groups) > 1:
+        parts.append("<p>Satu laporan per provinsi: pilih provinsi di atas untuk mengunduhnya.</p>")
     else:
         parts.append(
             "<p>Belum dibuat untuk periode ini: konsolidasi berjalan otomatis sehari setelah batas kirim "
@@ -313,6 +331,76 @@ def render_page(
         "Tepat waktu/terlambat menurut berkas pertama yang diterima (koreksi tidak membuat terlambat).</p>"
     )
     return _page(f"Kelengkapan Laporan {period.period_id}", "".join(parts))
+
+
+def _province_select(settings: Settings, choice: str | None) -> str:
+    registry = settings.registry
+    options = [("", "Ringkasan per provinsi"), (ALL, "Semua provinsi (rinci)")] + [
+        (code, f"{code} {registry.province_name(code)}") for code in sorted(settings.provinces)
+    ]
+    return (
+        '<label for="provinsi">Provinsi: </label><select id="provinsi" name="provinsi">'
+        + "".join(
+            f'<option value="{_e(v)}"{" selected" if v == (choice or "") else ""}>{_e(label)}</option>'
+            for v, label in options
+        )
+        + "</select> "
+    )
+
+
+def _province_table(groups: list[kl.Completeness], base: str, period: Period) -> str:
+    """One row per province: reports in per month and in total, by status, a link to its matrix."""
+    months = period.months
+    out = [
+        "<h2>Ringkasan per provinsi</h2>",
+        '<table id="provinces"><thead><tr><th>Provinsi</th>'
+        + "".join(f"<th>{_e(kl.month_label(y, m))}</th>" for y, m in months)
+        + "<th>Tepat waktu</th><th>Terlambat</th><th>Ditolak, belum diganti</th><th>Belum masuk</th>"
+        "<th>Dengan catatan</th><th></th></tr></thead><tbody>",
+    ]
+    for g in groups:
+        d, t, per_month = g.districts[0], g.totals(), g.month_counts()
+        out.append(
+            f'<tr id="prov-{d.province_code}"><th>{d.province_code} {_e(d.province_name)}</th>'
+            + "".join(f"<td>{per_month[ym]['melapor']} dari {per_month[ym]['wajib']}</td>" for ym in months)
+            + f"<td>{t[kl.ON_TIME]}</td><td>{t[kl.LATE]}</td><td>{t[kl.REJECTED]}</td><td>{t[kl.MISSING]}</td>"
+            f"<td>{t['dengan_catatan']}</td>"
+            f'<td><a href="{_e(base)}/{PAGE}?periode={period.period_id}&amp;provinsi={d.province_code}">'
+            "rincian</a></td></tr>"
+        )
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _matrix_html(data: kl.Completeness, groups: list[kl.Completeness], base: str) -> str:
+    """Districts × months; with several provinces, each under a heading row with its counts."""
+    months = data.period.months
+    out = [
+        "<h2>Laporan per kabupaten/kota dan bulan</h2>",
+        '<table id="matrix"><thead><tr><th>Kab/Kota</th>'
+        + "".join(f"<th>{_e(kl.month_label(y, m))}</th>" for y, m in months)
+        + "<th>Melapor</th></tr></thead><tbody>",
+    ]
+    for g in groups:
+        if len(groups) > 1:
+            code = g.districts[0].province_code
+            out.append(
+                f'<tr class="province" id="grp-{code}"><th colspan="{len(months) + 2}">'
+                f"{_e(kl.province_heading(g))}</th></tr>"
+            )
+        for d in g.districts:
+            row = [f"<tr><th>{d.district_code} {_e(d.district_name)}</th>"]
+            for y, m in months:
+                row.append(_cell_html(data.cell(d.district_code, y, m), base))
+            row.append(f"<td>{data.district_reported(d.district_code)} dari {len(months)}</td></tr>")
+            out.append("".join(row))
+    month_counts, t = data.month_counts(), data.totals()
+    out.append(
+        "</tbody><tfoot><tr><th>Jumlah melapor</th>"
+        + "".join(f"<th>{month_counts[ym]['melapor']} dari {month_counts[ym]['wajib']}</th>" for ym in months)
+        + f"<th>{t['melapor']} dari {t['wajib']}</th></tr></tfoot></table>"
+    )
+    return "".join(out)
 
 
 def _cell_html(c: kl.Cell, base: str) -> str:

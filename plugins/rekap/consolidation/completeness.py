@@ -108,6 +108,11 @@ class LeftFile:
     outcome: str
     seen_at: datetime | None
 
+    @property
+    def folder_code(self) -> str:
+        """The district code the file claims: its own, else its inbox folder's name (unknown ones)."""
+        return self.district_code or Path(self.path).parent.name
+
 
 @dataclass
 class Completeness:
@@ -135,6 +140,29 @@ class Completeness:
 
     def district_reported(self, district_code: str) -> int:
         return sum(self.cell(district_code, y, m).reported for y, m in self.period.months)
+
+    def province_codes(self) -> list[str]:
+        """The provinces of the matrix's districts, in code order."""
+        return sorted({d.province_code for d in self.districts})
+
+    def for_province(self, province_code: str) -> Completeness:
+        """The same matrix cut to one province: its districts, cells, rejections and left files.
+        Kemendagri district codes start with their province's code, which places a left file
+        whose folder names no registered district (``inbox/7499/``: Sulawesi Tenggara's)."""
+        districts = [d for d in self.districts if d.province_code == province_code]
+        codes = {d.district_code for d in districts}
+        return Completeness(
+            self.period,
+            districts,
+            {k: c for k, c in self.cells.items() if k[0] in codes},
+            [r for r in self.rejections if r.district_code in codes],
+            [f for f in self.left_in_inbox if f.folder_code.startswith(province_code)],
+            self.leadership_workbook if len(self.province_codes()) == 1 else None,
+        )
+
+    def by_province(self) -> list[Completeness]:
+        """One matrix per province, in code order (headings and counts of the grouped views)."""
+        return [self.for_province(code) for code in self.province_codes()]
 
     def totals(self) -> dict[str, int]:
         totals = {status: 0 for status in LABELS}
@@ -321,10 +349,14 @@ def status_lines(data: Completeness) -> list[str]:
             f"{'Kab/Kota':<{name_width}}  " + "".join(f"{month_label(y, m):<{width}}" for y, m in months)
         ).rstrip(),
     ]
-    for d in data.districts:
-        label = f"{d.district_code} {d.district_name}"
-        cells = "".join(f"{columns[(d.district_code, y, m)]:<{width}}" for y, m in months)
-        lines.append(f"{label:<{name_width}}  {cells}".rstrip())
+    groups = data.by_province()
+    for group in groups:
+        if len(groups) > 1:  # several provinces: a heading with the province's own count
+            lines.append(f"-- {province_heading(group)}")
+        for d in group.districts:
+            label = f"{d.district_code} {d.district_name}"
+            cells = "".join(f"{columns[(d.district_code, y, m)]:<{width}}" for y, m in months)
+            lines.append(f"{label:<{name_width}}  {cells}".rstrip())
     lines.append(
         f"{'Melapor':<{name_width}}  " + "".join(f"{reported[ym]:<{width}}" for ym in months).rstrip()
     )
@@ -346,6 +378,17 @@ def status_lines(data: Completeness) -> list[str]:
     return lines
 
 
+def province_heading(group: Completeness) -> str:
+    """``36 Banten: 5 dari 16 laporan masuk (3 tepat waktu, 2 terlambat, 1 belum masuk)``."""
+    d = group.districts[0]
+    t = group.totals()
+    return (
+        f"{d.province_code} {d.province_name}: {t['melapor']} dari {t['wajib']} laporan masuk "
+        f"({t[ON_TIME]} tepat waktu, {t[LATE]} terlambat, {t[REJECTED]} ditolak belum diganti, "
+        f"{t[MISSING]} belum masuk)"
+    )
+
+
 def _short(c: Cell) -> str:
     detail = c.text().removeprefix(LABELS[c.status]).strip()
     text = f"{SHORT[c.status]} {detail}".strip()
@@ -355,19 +398,27 @@ def _short(c: Cell) -> str:
 # --- I/O: the warehouse and the drive ----------------------------------------------------------
 
 
-def load_completeness(settings, period: Period, now: datetime) -> Completeness:
-    """The period's matrix from the warehouse, with what the last intake left on the drive."""
-    from rekap.consolidation.report_data import _query
-    from rekap.warehouse import transaction
+def load_completeness(settings, period: Period, now: datetime, province: str | None = None) -> Completeness:
+    """The period's matrix from the warehouse, with what the last intake left on the drive;
+    ``province`` cuts it to one of the served provinces (SettingsError if it is not served)."""
+    from sqlalchemy import bindparam, text
 
+    from rekap.consolidation.report_data import _query
+    from rekap.warehouse import read_sql, split_statements, transaction
+
+    if province is not None:
+        settings = settings.for_province(province)
     (y1, m1), (y2, m2) = period.months
     params = {"period_id": period.period_id, "year1": y1, "month1": m1, "year2": y2, "month2": m2}
-    rows, workbook = [], []
+    (statement,) = split_statements(read_sql("report_completeness.sql"))
+    matrix = text(statement).bindparams(bindparam("province_codes", expanding=True))
+    workbook = []
     with transaction(settings.warehouse_url) as conn:
-        # Per served province (its SQL is keyed by one); district codes start with the
-        # province's, so the rows stay in district order when provinces come in code order.
-        for code in sorted(settings.provinces):
-            rows += _query(conn, "report_completeness.sql", {**params, "province_code": code})
+        # One round trip for all served provinces, however many (514 districts nationally).
+        rows = [
+            dict(r)
+            for r in conn.execute(matrix, {**params, "province_codes": sorted(settings.provinces)}).mappings()
+        ]
         latest = _query(conn, "report_latest_ingest.sql", params)
         if len(settings.provinces) == 1:  # one leadership workbook to link; several: one each
             workbook = _query(
@@ -378,7 +429,8 @@ def load_completeness(settings, period: Period, now: datetime) -> Completeness:
     data.left_in_inbox = left_in_inbox(latest[0]["summary"] if latest else None)
     if workbook and workbook[0]["report_path"]:
         data.leadership_workbook = workbook[0]["report_path"]
-    return data
+    # the intake's summary covers the whole drive: keep the province's own left files
+    return data.for_province(province) if province is not None else data
 
 
 def offered_periods(settings, default: Period) -> list[Period]:
