@@ -100,3 +100,41 @@ def warehouse_url(empty_warehouse_url):
 def sqlite_warehouse(tmp_path):
     """An upgraded SQLite warehouse in the test's folder."""
     return upgraded(f"sqlite:///{tmp_path / 'w.sqlite'}")
+
+
+# --- a real SMTP server (aiosmtpd) as Airflow's smtp_default connection -------------------------
+
+import email  # noqa: E402
+import socket  # noqa: E402
+from email import policy  # noqa: E402
+
+from aiosmtpd.controller import Controller  # noqa: E402
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port: aiosmtpd's start-up check cannot use port 0
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    # Airflow's connection URI form, as an operator would set it in the environment.
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_DEFAULT",
+        f"smtp://127.0.0.1:{port}?disable_ssl=true&disable_tls=true&from_email=rekap%40bawaslu.local",
+    )
+    yield inbox
+    controller.stop()

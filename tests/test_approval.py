@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 from rekap.cli import main
 from rekap.consolidation.approval import (
@@ -27,7 +25,6 @@ from rekap.registry import load_registry
 from rekap.settings import Settings
 from rekap.warehouse import engine_for
 from sqlalchemy import text
-from test_delivery import Inbox
 from workbooks import drop_two_months, set_up_drive
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -116,24 +113,8 @@ def test_registry_earliest_month_comes_from_active_from(tmp_path):
     check_period(Period(2024, 2), reg, date(2026, 11, 26))
 
 
-@pytest.fixture
-def smtp(monkeypatch):
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_SMTP_DEFAULT",
-        f"smtp://127.0.0.1:{port}?disable_ssl=true&disable_tls=true&from_email=rekap%40bawaslu.local",
-    )
-    yield inbox
-    controller.stop()
-
-
 def test_cli_needs_an_approval_record_before_anything_is_sent(
-    tmp_path, monkeypatch, capsys, smtp, warehouse_url
+    tmp_path, monkeypatch, capsys, smtp_server, warehouse_url
 ):
     root = set_up_drive(tmp_path / "drive")
     drop_two_months(root, "3603", 3)
@@ -159,7 +140,7 @@ def test_cli_needs_an_approval_record_before_anything_is_sent(
     assert main(["consolidate", "--period", "2026-B1", "--deliver"]) == 1
     err = capsys.readouterr().err
     assert "is MENUNGGU, not approved: nothing sent" in err and len(err.strip().splitlines()) == 1
-    assert smtp.messages == [] and not (root / "reports/Laporan_Komprehensif_36_2026-B1.xlsx").exists()
+    assert smtp_server.messages == [] and not (root / "reports/Laporan_Komprehensif_36_2026-B1.xlsx").exists()
 
     assert main(["approve", "--period", "2026-B1", "--by", "Ketua Bawaslu Banten", "--reject"]) == 1
     assert "needs a reason" in capsys.readouterr().err
@@ -170,8 +151,8 @@ def test_cli_needs_an_approval_record_before_anything_is_sent(
 
     assert main(["consolidate", "--period", "2026-B1", "--deliver"]) == 0
     assert "e-mailed to ketua@bawaslu.local" in capsys.readouterr().out
-    assert len(smtp.messages) == 1
-    _, recipients, message = smtp.messages[0]
+    assert len(smtp_server.messages) == 1
+    _, recipients, message = smtp_server.messages[0]
     assert recipients == ["ketua@bawaslu.local"] and message["Subject"].endswith("(FINAL)")
     final = root / "reports/Laporan_Komprehensif_36_2026-B1.xlsx"
     ringkasan = load_workbook(final)["Ringkasan"]
@@ -187,7 +168,7 @@ def test_cli_needs_an_approval_record_before_anything_is_sent(
     assert main(["approve", "--period", "2026-B1", "--by", "x", "--version", "1"]) == 1
     assert "obsolete" in capsys.readouterr().err
     assert main(["consolidate", "--period", "2026-B1", "--deliver"]) == 1
-    assert len(smtp.messages) == 1
+    assert len(smtp_server.messages) == 1
     with engine_for(warehouse_url).connect() as conn:
         rows = conn.execute(
             text("SELECT version, decision, decided_by FROM report_approvals ORDER BY version")
@@ -208,7 +189,7 @@ def test_cli_refuses_a_future_or_too_early_period_before_any_work(tmp_path, monk
 
 
 def test_no_decision_in_time_sends_nothing_and_tells_the_operators(
-    tmp_path, monkeypatch, smtp, warehouse_url
+    tmp_path, monkeypatch, smtp_server, warehouse_url
 ):
     """The Required Action's timeout: Airflow's HITL trigger resumes the task with an error event
     (error_type "timeout", its default when no option is preset); the draft is recorded as expired,
@@ -244,6 +225,9 @@ def test_no_decision_in_time_sends_nothing_and_tells_the_operators(
     with engine_for(warehouse_url).connect() as conn:
         row = conn.execute(text("SELECT version, decision FROM report_approvals")).one()
     assert tuple(row) == (1, EXPIRED)
-    assert [recipients for _, recipients, _ in smtp.messages] == [["operator@bawaslu.local"]]
+    assert [recipients for _, recipients, _ in smtp_server.messages] == [["operator@bawaslu.local"]]
     assert main(["consolidate", "--period", "2026-B1", "--deliver"]) == 1  # nothing to deliver
-    assert len(smtp.messages) == 1 and not (root / "reports/Laporan_Komprehensif_36_2026-B1.xlsx").exists()
+    assert (
+        len(smtp_server.messages) == 1
+        and not (root / "reports/Laporan_Komprehensif_36_2026-B1.xlsx").exists()
+    )

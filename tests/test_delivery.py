@@ -5,15 +5,11 @@ arrives is parsed back and its summary and attachment checked."""
 
 from __future__ import annotations
 
-import email
 import os
-import socket
 from datetime import date, datetime
-from email import policy
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from conftest import upgraded
 from openpyxl import load_workbook
 from rekap.consolidation.approval import APPROVED, Approval, record_decision
@@ -25,35 +21,6 @@ from rekap.settings import Settings
 from workbooks import pencegahan_row, pleno_row, set_up_drive, write_report
 
 WIB = ZoneInfo("Asia/Jakarta")
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(monkeypatch):
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port: aiosmtpd's start-up check cannot use port 0
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    # Airflow's connection URI form, as an operator would set it in the environment.
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_SMTP_DEFAULT",
-        f"smtp://127.0.0.1:{port}?disable_ssl=true&disable_tls=true&from_email=rekap%40bawaslu.local",
-    )
-    yield inbox
-    controller.stop()
 
 
 def settings_for(tmp_path, **extra) -> Settings:
