@@ -12,8 +12,11 @@ got, never waited for.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
+import sqlite3
+import statistics
 import time
 import urllib.error
 import urllib.request
@@ -37,6 +40,9 @@ class DagMonth:
     peak_rss_kib: int
     peak_cmd: str
     logs: Path
+    mapped_done: int = 0  # process_district tasks finished
+    mapped_total: int = 0
+    mapped_median_seconds: float | None = None  # one district's task, start to end
 
 
 def inbox_files(root: Path) -> int:
@@ -70,6 +76,18 @@ def _duration(run: dict) -> float | None:
     if not (start and end):
         return None
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def mapped_tasks(metadata_db: Path, run_id: str) -> tuple[int, int, float | None]:
+    """process_district's mapped tasks of the run, from the metadata database: how many
+    finished, how many there are, and the median duration of one (where the time goes)."""
+    with contextlib.closing(sqlite3.connect(metadata_db)) as conn:
+        rows = conn.execute(
+            "SELECT state, duration FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+            (DAG_ID, run_id, "process_district"),
+        ).fetchall()
+    done = [d for state, d in rows if state == "success" and d is not None]
+    return len(done), len(rows), statistics.median(done) if done else None
 
 
 def run_dag_month(
@@ -165,4 +183,17 @@ def run_dag_month(
             processed = files - inbox_files(drive)
         finally:
             stop_all(processes)
-    return DagMonth(files, state, seconds, processed, startup, sampler.peak_kib, sampler.peak_cmd, logs)
+    done, total, median = mapped_tasks(home / "airflow.db", run_id)
+    return DagMonth(
+        files,
+        state,
+        seconds,
+        processed,
+        startup,
+        sampler.peak_kib,
+        sampler.peak_cmd,
+        logs,
+        done,
+        total,
+        median,
+    )
