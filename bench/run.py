@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -62,7 +63,7 @@ NOOP_SECONDS = 2.0
 DAG_IMPORT_SECONDS = 0.5
 PEAK_RSS_KIB = 1024 * 1024  # 1 GiB
 
-EXIT_MET, EXIT_MISSED, EXIT_ERROR = 0, 1, 2
+EXIT_MET, EXIT_MISSED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Bench:
     served: str = "all"  # REKAP_PROVINCE of every measured command
     rows: dict[str, Row] = field(default_factory=dict)
     rss: list[tuple[int, str]] = field(default_factory=list)  # (peak KiB, which process)
+    files: list[str] = field(default_factory=list)  # the inbox files every pipeline takes
     facts: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -558,7 +560,9 @@ METHOD = """\
 """
 
 
-def write_results(bench: Bench, path: Path, started: datetime, seconds: float, load: tuple) -> str:
+def write_results(
+    bench: Bench, path: Path, started: datetime, seconds: float, load: tuple, interrupted: str | None = None
+) -> str:
     rows = list(bench.rows.values())
     errors = [r.measure for r in rows if r.error]
     missed = [r.measure for r in rows if r.met is False and not r.error]
@@ -567,6 +571,11 @@ def write_results(bench: Bench, path: Path, started: datetime, seconds: float, l
         "",
         f"`make bench` ({'quick run, `--quick`' if bench.quick else 'full run'}), "
         f"{started:%Y-%m-%d %H:%M} UTC, commit {commit()}; the run took {seconds / 60:.1f} min.",
+        *(
+            ["", f"**Interrupted** during: {interrupted}; the rows from there on were not measured."]
+            if interrupted
+            else []
+        ),
         "",
         "Drive: " + describe_drive(bench.facts),
         "",
@@ -649,12 +658,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[bench] working in {work}", flush=True)
     steps = plan(bench)
     bench.rows = {key: row for key, row, _, _ in steps}
+
+    def on_sigterm(signum, frame):
+        raise KeyboardInterrupt
+
+    # SIGTERM as Ctrl-C: the measure under way stops its processes (Airflow's too) on the way out
+    signal.signal(signal.SIGTERM, on_sigterm)
+    interrupted = None
     try:
-        for key, _row, fn, needs in steps:
+        for key, row, fn, needs in steps:
+            interrupted = row.measure
             bench.measure(key, fn, needs)
+        interrupted = None
+    except KeyboardInterrupt:
+        # a partial run never replaces the results of a whole one
+        results = PROJECT_ROOT / "data" / "bench" / "RESULTS-interrupted.md"
+        print(f"\n[bench] interrupted during: {interrupted}", file=sys.stderr, flush=True)
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         text = write_results(
-            bench, results, started, time.perf_counter() - t0, (load_before, os.getloadavg()[0])
+            bench, results, started, time.perf_counter() - t0, (load_before, os.getloadavg()[0]), interrupted
         )
         if args.keep:
             print(f"[bench] kept {work}", flush=True)
@@ -663,6 +687,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(text.split("\n## Machine")[0])
     print(f"\nwritten to {results}")
+    if interrupted:
+        return EXIT_INTERRUPTED
     errors = [r.measure for r in bench.rows.values() if r.error]
     missed = [r.measure for r in bench.rows.values() if r.met is False and not r.error]
     if errors:
