@@ -216,7 +216,7 @@ def consolidate_period(
             summaries, _failures = period_quality(rows)
             missing = [r for r in rows if not r["received"]]
             details = ", ".join(f"{m['district_code']}/{m['year']}-{m['month']:02d}" for m in missing)
-            insert_dq_results(conn, run_id, period.period_id, summaries, now, details or None)
+            insert_dq_results(conn, run_id, summaries, now, details or None, scope=period.period_id)
             compute_marts(
                 conn, settings.registry.districts, settings.province_code, period, now, str(final), weights
             )

@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from rekap.report.model import REJECTED
 from rekap.settings import Settings
-from rekap.warehouse import WarehouseError, as_datetime, safe_url, transaction, upgrade
+from rekap.warehouse import WarehouseError, as_datetime, safe_url, sync_registry, transaction, upgrade
 
 MANIFEST = ".rekap-manifest.jsonl"
 NO_ENTRY = 1 << 62  # files without a manifest line sort after those with one at the same time
@@ -170,8 +170,9 @@ def rebuild(settings: Settings, force: bool = False, now: datetime | None = None
         if not todo:
             continue
         reports, dq = check_files([(f.path, code) for f in todo], settings.registry, now, settings.limits())
-        store_dq(settings, run_id, code, dq, now)
+        store_dq(settings, run_id, dq, now)
         with transaction(url) as conn:  # one district at a time: a failed rebuild resumes with --force
+            sync_registry(conn, settings.registry.districts)
             for f, report in zip(todo, reports, strict=True):
                 if report.status == REJECTED:
                     summary["not_loaded"].append(f"{f.path}: rejected on re-validation: {report.rejection}")
