@@ -52,7 +52,7 @@ WORKERS = ("worker1", "worker2")
 
 # The test drive: four districts that report January and February 2026, a file in the
 # wrong district's folder (rejected) and a Word document (rejected): six districts to map
-# process_district over, so both Celery workers get work.
+# process_batch over (in four batches, REKAP_INGEST_TASKS' default), so both Celery workers get work.
 REPORTING = (("3601", 5), ("3603", 3), ("3604", 5), ("3671", 3))
 EXPECTED_SUBMISSIONS = sorted(
     [(code, "accepted_with_issues") for code, _ in REPORTING for _month in (1, 2)]

@@ -89,14 +89,13 @@ def test_ingest_runs_on_both_celery_workers(stack, warehouse):
 
     tis = stack.task_instances(INGEST, run_id)
     assert {ti["state"] for ti in tis} == {"success"}, tis
-    mapped = sorted(ti["rendered_map_index"] for ti in tis if ti["task_id"] == "process_district")
+    mapped = sorted(ti["rendered_map_index"] for ti in tis if ti["task_id"] == "process_batch")
+    # six districts, ten files, REKAP_INGEST_TASKS=4: four batches of consecutive codes
     assert mapped == [
-        "3601 Kabupaten Pandeglang",
-        "3602 Kabupaten Lebak",
-        "3603 Kabupaten Tangerang",
-        "3604 Kabupaten Serang",
-        "3671 Kota Tangerang",
-        "3672 Kota Cilegon",
+        "3601–3602 (2 kab/kota, 3 berkas)",
+        "3603–3604 (2 kab/kota, 4 berkas)",
+        "3671 Kota Tangerang (2 berkas)",
+        "3672 Kota Cilegon (1 berkas)",
     ]
     hosts = {ti["hostname"] for ti in tis}
     # every task ran on a Celery worker, and the six districts kept both workers busy

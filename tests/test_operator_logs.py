@@ -114,8 +114,8 @@ def test_the_summary_table_is_in_the_main_log_group(airflow_home, tmp_path):
     assert not any("Skipping registering function" in line for line in output.splitlines())
 
     states = task_states(airflow_home)
-    mapped = sorted(r for (t, _), (_, r, _) in states.items() if t == "process_district")
-    assert mapped == ["3601 Kabupaten Pandeglang", "3672 Kota Cilegon"]
+    mapped = sorted(r for (t, _), (_, r, _) in states.items() if t == "process_batch")
+    assert mapped == ["3601 Kabupaten Pandeglang (2 berkas)", "3672 Kota Cilegon (1 berkas)"]
 
 
 def test_a_scan_without_the_drive_is_one_red_box_at_once(airflow_home, tmp_path):
@@ -128,7 +128,8 @@ def test_a_scan_without_the_drive_is_one_red_box_at_once(airflow_home, tmp_path)
     assert states[("scan", -1)][2] == 1  # one try although retries=2: retrying cannot mount a drive
     assert states[("summarize", -1)][0] == "skipped"  # not a second red box with a TypeError
     assert states[("publish", -1)][0] == "skipped"
-    assert {states[(t, -1)][0] for t in ("batches", "process_district")} == {"upstream_failed"}
+    assert {states[(t, -1)][0] for t in ("batches", "process_batch")} == {"upstream_failed"}
+    assert states[("check_drive", -1)][0] in ("skipped", "upstream_failed")
 
     # the cause, in one line, is the first thing the scan's own code logs
     first = next(line for line in main_group(sections["scan"]) if "[airflow.task]" in line)

@@ -36,6 +36,7 @@ NAMES = (
     "REKAP_APPROVAL_TIMEOUT_HOURS",
     "REKAP_PREVENTION_FORMS",
     "REKAP_UI_BASE_URL",
+    "REKAP_INGEST_TASKS",
 )
 # Read when Airflow parses the DAG files: environment only (Variables need the API server).
 PARSE_TIME_NAMES = (
@@ -58,6 +59,9 @@ ALL_PROVINCES = "all"  # REKAP_PROVINCE=all: every province of the registry (Baw
 DEFAULT_DEADLINE_DAY = 5  # the report of month M is due by the end of this day of month M+1
 MAX_DEADLINE_DAY = 28  # every month has the day, so a deadline never falls into the month after
 DEFAULT_INGEST_SCHEDULE = "*/15 * * * *"
+# Parallel intake tasks per run: the ready districts are split into this many batches, each one
+# task process paying Python, GX and warehouse start-up once (set it to the workers' slots).
+DEFAULT_INGEST_TASKS = 4
 DEFAULT_DATA_DIR = Path("data")
 
 
@@ -89,6 +93,7 @@ class Settings:
     approval_timeout_hours: float = 72.0
     prevention_forms_path: Path | None = None  # Jenis Kegiatan -> Bentuk CSV; None: the shipped one
     ui_base_url: str = ""  # the Airflow UI as operators reach it, for links in e-mails
+    ingest_tasks: int = DEFAULT_INGEST_TASKS
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -122,6 +127,9 @@ class Settings:
             if get("REKAP_PREVENTION_FORMS")
             else None,
             ui_base_url=_base_url(get("REKAP_UI_BASE_URL")),
+            ingest_tasks=_whole(
+                "REKAP_INGEST_TASKS", get("REKAP_INGEST_TASKS", str(DEFAULT_INGEST_TASKS)), 1, 256
+            ),
         )
 
     @classmethod

@@ -152,6 +152,30 @@ def chunk_districts(ready: Mapping[str, list[str]], files_per_chunk: int) -> lis
     return chunks
 
 
+def split_for_tasks(ready: Mapping[str, list[str]], tasks: int) -> list[dict[str, list[str]]]:
+    """Whole districts in code order cut into at most ``tasks`` runs of consecutive codes with
+    about equal file counts: one parallel task per batch pays process start and imports once
+    for all its districts, and a batch is named by its first and last code."""
+    codes = sorted(ready)
+    count = max(1, min(tasks, len(codes)))
+    left = sum(len(ready[c]) for c in codes)
+    batches: list[dict[str, list[str]]] = []
+    current: dict[str, list[str]] = {}
+    size = 0
+    for i, code in enumerate(codes):
+        current[code] = list(ready[code])
+        size += len(ready[code])
+        batches_after = count - len(batches) - 1
+        codes_after = len(codes) - i - 1
+        if batches_after and (size >= left / (batches_after + 1) or codes_after == batches_after):
+            batches.append(current)
+            left -= size
+            current, size = {}, 0
+    if current:
+        batches.append(current)
+    return batches
+
+
 @dataclass
 class _District:
     """One district's files during a chunk, and the drive problem that stopped it, if any."""
