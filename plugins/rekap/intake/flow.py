@@ -176,7 +176,7 @@ def split_for_tasks(ready: Mapping[str, list[str]], tasks: int) -> list[dict[str
     return batches
 
 
-@dataclass
+@dataclass(eq=False)  # identity: a district's state, used as a key
 class _District:
     """One district's files during a chunk, and the drive problem that stopped it, if any."""
 
@@ -333,13 +333,25 @@ def _load_chunk(
                 with _drive_problem(d):
                     d.outcomes.append(_load_one_guarded(settings, path, digest, d.code, report, run_id, now))
         return
+    from rekap.intake.rebuild import record_archived_many
+
+    for d in dict.fromkeys(item.district for item in loaded):
+        # before any move: whatever is in archive/ has its received_at in the manifest
+        with _drive_problem(d):
+            record_archived_many(
+                [
+                    (item.stored, item.digest, item.received_at, item.path, item.feedback)
+                    for item in loaded
+                    if item.district is d and item.report.status != REJECTED
+                ]
+            )
     for item in loaded:
         d = item.district
         if d.failure is not None:
             continue  # its committed files are finished by the next run (_finish_known)
         with _drive_problem(d):
             try:
-                d.outcomes.append(_deliver(settings, item, run_id, now))
+                d.outcomes.append(_deliver(settings, item, run_id, now, manifest_written=True))
             except FileNotFoundError:
                 if os.path.lexists(item.path):
                     raise
@@ -621,14 +633,16 @@ def _load_one(
     return _deliver(settings, loaded, run_id, now)
 
 
-def _deliver(settings: Settings, item: _Loaded, run_id: str, now: datetime) -> FileOutcome:
-    """After the commit: feedback, manifest, move. A crash here is repaired by the next run
-    (see _finish_known)."""
+def _deliver(
+    settings: Settings, item: _Loaded, run_id: str, now: datetime, manifest_written: bool = False
+) -> FileOutcome:
+    """After the commit: feedback, manifest (unless a chunk wrote it for all its files), move.
+    A crash here is repaired by the next run (see _finish_known)."""
     from rekap.intake.rebuild import record_archived
 
     report, path, code = item.report, item.path, item.district.code
     _write_feedback(settings, report, code, item.feedback, now, None, item.received_at, path)
-    if report.status != REJECTED:
+    if report.status != REJECTED and not manifest_written:
         # before the move: whatever is in archive/ has its received_at in the manifest
         record_archived(item.stored, item.digest, item.received_at, path, item.feedback)
     move_into_place(path, item.stored)
