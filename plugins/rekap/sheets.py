@@ -48,6 +48,7 @@ SUBTITLE_FONT = font(bold=True, size=11, color="1F4E78")
 NOTE_FONT = font(italic=True, size=9, color="595959")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 CENTER = Alignment(horizontal="center", vertical="center")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, horizontal="center", vertical="center")
 _THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
@@ -106,16 +107,21 @@ def header_row(
         cell = text_cell(ws, row, column, title)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        cell.alignment = HEADER_ALIGNMENT
         cell.border = BORDER
         if not widen:  # the caller sized the columns for its headers
             continue
-        longest = max((len(word) for word in str(title).split()), default=0)
         dimension = ws.column_dimensions[get_column_letter(column)]
-        # Bold text is wider than the width unit (one "0"): ~1.2 units a letter plus padding.
-        needed = round(longest * 1.2 + 2, 1)
+        needed = header_width(title)
         if (dimension.width or 0) < needed:
             dimension.width = needed
+
+
+def header_width(title: Any) -> float:
+    """The narrowest column that shows a header without breaking its longest word."""
+    longest = max((len(word) for word in str(title).split()), default=0)
+    # Bold text is wider than the width unit (one "0"): ~1.2 units a letter plus padding.
+    return round(longest * 1.2 + 2, 1)
 
 
 def set_widths(ws: Worksheet, widths: Sequence[float] | dict[int, float], first_column: int = 1) -> None:
@@ -135,6 +141,11 @@ def table_ref(first_row: int, last_row: int, first_column: int, last_column: int
     return f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{max(last_row, first_row)}"
 
 
+# Page margins in inches (openpyxl's header/footer margins stay at their 0.5 default).
+SIDE_MARGIN = 0.4
+TOP_MARGIN = 0.5
+
+
 def page_setup(
     ws: Worksheet,
     landscape: bool = True,
@@ -149,8 +160,8 @@ def page_setup(
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1 if one_page else 0
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN
+    ws.page_margins.top = ws.page_margins.bottom = TOP_MARGIN
     if title_rows:
         ws.print_title_rows = title_rows
 
