@@ -161,7 +161,7 @@ STATUS_ORDER = ("BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR")
 def report_path_for(settings: Settings, period: Period, state: str = FINAL) -> Path:
     """FINAL in ``reports/`` (what leadership opens); DRAF and SEMENTARA in ``reports/draf/``, so a
     new draft never replaces an approved report."""
-    from rekap.consolidation.leadership_workbook import leadership_filename
+    from rekap.consolidation.report_sheets import leadership_filename
 
     folder = settings.shared_root / REPORTS
     if state != FINAL:
@@ -190,7 +190,8 @@ def consolidate_period(
     now: datetime | None = None,
     weights: ScoreWeights | None = None,
 ) -> ConsolidationResult:
-    from rekap.consolidation.leadership_workbook import keep_previous_version, write_leadership_workbook
+    from rekap.consolidation.leadership_workbook import write_leadership_workbook
+    from rekap.consolidation.report_sheets import keep_previous_version
 
     now = now or datetime.now(UTC)
     # Refused before any work: a typo'd or future period must not produce a report at all.
@@ -264,7 +265,8 @@ def finalize_period(
     """Write the approved draft as FINAL in ``reports/`` (the previous FINAL kept aside) and
     record it; refused unless ``approval`` is the recorded approval of the latest draft."""
     from rekap.consolidation.approval import ApprovalError
-    from rekap.consolidation.leadership_workbook import keep_previous_version, write_leadership_workbook
+    from rekap.consolidation.leadership_workbook import write_leadership_workbook
+    from rekap.consolidation.report_sheets import keep_previous_version
 
     now = now or datetime.now(UTC)
     zone = settings.timezone

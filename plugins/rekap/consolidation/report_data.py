@@ -54,6 +54,13 @@ class LeadershipData:
     # district_code, district_name, file_name, sheet, excel_row, column_name, value, problem
     issues: list[dict[str, Any]] = field(default_factory=list)
 
+    report_title = "LAPORAN KOMPREHENSIF"
+    coverage = ""  # the office says it: one province
+
+    @property
+    def issuer(self) -> str:
+        return f"Bawaslu Provinsi {self.province_name}"
+
     @property
     def missing_reports(self) -> list[dict[str, Any]]:
         return [r for r in self.reporting if r["state"] in (MISSING, REJECTED)]
