@@ -111,8 +111,11 @@ def title_block(ws: Worksheet, data: Stamp, title: str, question: str, width: in
 
 def print_setup(ws: Worksheet, data: Stamp, header_rows: str | None, one_page: bool = False) -> None:
     """A4 landscape, one page wide (``one_page``: and one page tall), header rows repeated;
-    header: the state; footer: period, sheet and page, generation time."""
+    header: report and office, state; footer: period, sheet and page, generation time."""
     sheets.page_setup(ws, landscape=True, title_rows=header_rows, one_page=one_page)
+    # a page taken out of the pile still says which report it belongs to
+    ws.oddHeader.left.text = f"{data.report_title.title()} · {data.issuer}"
+    ws.oddHeader.left.size = 8
     ws.oddHeader.right.text = f"{data.state}"
     ws.oddHeader.right.font = "Calibri,Bold"
     ws.oddFooter.left.text = f"Periode {data.period.period_id} ({data.period.label_id})"
@@ -168,9 +171,10 @@ def row_height(texts: list[tuple[str | None, float]], line_height: float = 12.75
     return lines * line_height + 2
 
 
-def note(ws: Worksheet, row: int, text: str) -> int:
-    """A note across the sheet's table width, wrapped, so it never runs off the printed page."""
-    last = max(2, min(ws.max_column, 26))
+def note(ws: Worksheet, row: int, text: str, last_column: int | None = None) -> int:
+    """A note across the sheet's table width (or up to ``last_column``), wrapped, so it never
+    runs off the printed page."""
+    last = last_column or max(2, min(ws.max_column, 26))
     cell = sheets.text_cell(ws, row, 1, text)
     cell.font = sheets.NOTE_FONT
     cell.alignment = sheets.WRAP_TOP
