@@ -1,16 +1,11 @@
 -- Perlu Perhatian, part B, of the national workbook: every district of the served provinces
 -- that did not report in the period (TIDAK MELAPOR), by province, with its status in the
--- previous period and how many of its files for the period's months were rejected (a district
--- that sent a file the checks refused is not one that sent nothing). Parameters: :period_id.
+-- previous period (a district silent twice running is not one that missed once).
+-- Parameters: :period_id.
 SELECT
     d.*,
     n.province_name,
-    prev.status AS previous_status,
-    (SELECT COUNT(*)
-       FROM submissions s
-       JOIN period_months pm ON pm.year = s.year AND pm.month = s.month
-      WHERE pm.period_id = d.period_id AND s.district_code = d.district_code
-        AND s.status = 'rejected') AS rejected_files
+    prev.status AS previous_status
 FROM mart_district_period d
 JOIN mart_national_period n ON n.province_code = d.province_code AND n.period_id = d.period_id
 JOIN periods per ON per.period_id = d.period_id

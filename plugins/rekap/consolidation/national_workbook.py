@@ -344,7 +344,7 @@ def _attention_sheet(ws: Worksheet, data: NationalData) -> None:
             _province_heading(ws, row, provinces.get(current, d), width)
         row += 1
         _district_row(ws, row, d)
-        _silent_note(ws, row, d)
+        _silent_note(ws, row)
     if not data.not_reported:
         row += 1
         sheets.text_cell(ws, row, 1, "Semua kab/kota melapor pada periode ini.")
@@ -395,13 +395,9 @@ def _district_row(ws: Worksheet, row: int, d: dict[str, Any]) -> None:
             _value_cell(ws, row, column, value, "rate")
 
 
-def _silent_note(ws: Worksheet, row: int, d: dict[str, Any]) -> None:
-    rejected = int(d.get("rejected_files") or 0)
-    text = "Tidak ada laporan diterima periode ini"
-    if rejected:
-        text += f"; {rejected} berkas ditolak dan belum diganti"
+def _silent_note(ws: Worksheet, row: int) -> None:
     first, last = FIGURE_COLUMNS
-    cell = sheets.text_cell(ws, row, first, text + ".")
+    cell = sheets.text_cell(ws, row, first, "Tidak ada laporan diterima periode ini.")
     cell.font = sheets.NOTE_FONT
     ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
@@ -475,8 +471,8 @@ def _method_sheet(ws: Worksheet, data: NationalData) -> None:
             "Perlu Perhatian",
             f"A: kab/kota KURANG dengan skor terendah secara nasional (paling banyak {data.lowest_limit}). "
             "B: setiap kab/kota TIDAK MELAPOR, per provinsi (tiap provinsi di halaman sendiri), dengan status "
-            "periode sebelumnya dan jumlah berkas yang ditolak dan belum diganti. Isian lengkap dan berbukti "
-            "dukung seperti di laporan provinsi.",
+            "periode sebelumnya. Isian lengkap dan berbukti dukung seperti di laporan provinsi; berkas yang "
+            "ditolak: lembar Kelengkapan Laporan provinsinya.",
         ),
         (
             "Sumber data",
