@@ -16,7 +16,7 @@ from rekap.airflow.hitl import APPROVE, ReportApprovalOperator, with_approvers
 from rekap.cli import main
 from rekap.consolidation.approval import APPROVED, NATIONAL, Approval, approval_requests
 from rekap.consolidation.consolidate import consolidate_national, consolidate_period
-from rekap.consolidation.delivery import finalize_and_deliver
+from rekap.consolidation.delivery import decision_email, finalize_and_deliver
 from rekap.consolidation.national_workbook import NATION_LABEL, SHEETS
 from rekap.consolidation.report_data import load_national_data
 from rekap.intake.flow import ingest
@@ -129,6 +129,7 @@ def _check_status(ws, want: dict[str, Any]) -> None:
         attention = p["districts_kurang"] + p["districts_tidak_melapor"]
         assert row[3:9] == [p["districts_total"], *(p[c] for c in columns), attention]
         assert row[9] == pytest.approx(attention / p["districts_total"])
+    assert ws.page_setup.fitToHeight == 1  # 38 provinces on one page, like the ranking
 
 
 def _check_attention(ws, want: dict[str, Any], limit: int) -> None:
@@ -313,6 +314,15 @@ def test_one_province_served_has_no_national_report_and_no_national_scope(
     assert approval_requests([national], ["36"]) == []  # nobody is asked about what was not made
     assert [r["draft"]["province_code"] for r in approval_requests([national], ["36", "74"])] == [NATIONAL]
     assert main(["approve", "--period", PERIOD, "--province", NATIONAL, "--by", "x"]) == 1
+
+
+def test_the_operators_are_told_which_report_was_rejected():
+    rejected = {"province_code": NATIONAL, "version": 2, "decision": "rejected", "decided_by": "ketua_ri"}
+    subject, body = decision_email(PERIOD, {**rejected, "reason": "angka Papua belum lengkap"}, "/d/x.xlsx")
+    assert subject == f"[rekap] DITOLAK: laporan nasional {PERIOD} v2 oleh ketua_ri"
+    assert body.startswith(f"Draf laporan komprehensif nasional {PERIOD} (versi 2) DITOLAK")
+    subject, _ = decision_email(PERIOD, {**rejected, "province_code": "36"}, "/d/x.xlsx")
+    assert subject == f"[rekap] DITOLAK: laporan {PERIOD} v2 oleh ketua_ri"  # a province's, as before
 
 
 def test_the_national_approvers_default_to_the_approvers():

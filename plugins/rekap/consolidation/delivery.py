@@ -298,13 +298,19 @@ def overdue_email(context: dict[str, Any], hours: float) -> tuple[str, str]:
 
 def decision_email(period_id: str, decision: dict[str, Any], draft_path: str) -> tuple[str, str]:
     """A draft was rejected, or nobody decided in time: nothing went to leadership."""
-    from rekap.consolidation.approval import EXPIRED
+    from rekap.consolidation.approval import EXPIRED, NATIONAL
 
     version = decision.get("version")
+    national = decision.get("province_code") == NATIONAL
+    report, full = (
+        ("laporan nasional", "laporan komprehensif nasional")
+        if national
+        else ("laporan", "laporan komprehensif")
+    )
     if decision.get("decision") == EXPIRED:
-        subject = f"[rekap] TIDAK DIKIRIM: laporan {period_id} v{version} tidak diputuskan tepat waktu"
+        subject = f"[rekap] TIDAK DIKIRIM: {report} {period_id} v{version} tidak diputuskan tepat waktu"
         lines = [
-            f"Draf laporan komprehensif {period_id} (versi {version}) tidak disetujui maupun ditolak dalam"
+            f"Draf {full} {period_id} (versi {version}) tidak disetujui maupun ditolak dalam"
             " batas waktu; laporan TIDAK dikirim ke pimpinan.",
             f"Draf: {draft_path}",
             "",
@@ -312,9 +318,9 @@ def decision_email(period_id: str, decision: dict[str, Any], draft_path: str) ->
             " period) agar permintaan persetujuan muncul lagi di Required Actions.",
         ]
     else:
-        subject = f"[rekap] DITOLAK: laporan {period_id} v{version} oleh {decision.get('decided_by') or '-'}"
+        subject = f"[rekap] DITOLAK: {report} {period_id} v{version} oleh {decision.get('decided_by') or '-'}"
         lines = [
-            f"Draf laporan komprehensif {period_id} (versi {version}) DITOLAK oleh"
+            f"Draf {full} {period_id} (versi {version}) DITOLAK oleh"
             f" {decision.get('decided_by') or '-'}; laporan TIDAK dikirim ke pimpinan.",
             f"Alasan: {decision.get('reason') or '-'}",
             f"Draf: {draft_path}",

@@ -271,7 +271,7 @@ def _status_sheet(ws: Worksheet, data: NationalData) -> None:
         "makin merah makin besar bagian kab/kota provinsi yang KURANG atau TIDAK MELAPOR.",
     )
     ws.freeze_panes = ws.cell(row=top + 1, column=4)
-    layout.print_setup(ws, data, f"{top}:{top}")
+    layout.print_setup(ws, data, f"{top}:{top}", one_page=True)  # beside the ranking, one page too
 
 
 def _status_row(ws: Worksheet, row: int, p: dict[str, Any], nation: bool = False) -> None:
