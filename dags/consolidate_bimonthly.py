@@ -129,7 +129,11 @@ def consolidate_bimonthly():
         """Every served province's workbook of the period, then the national one when several
         are served, in one task: the process start and the imports are paid once, not once per
         province."""
-        from rekap.consolidation.consolidate import consolidate_national, consolidate_period
+        from rekap.consolidation.consolidate import (
+            consolidate_national,
+            consolidate_period,
+            served_period_quality,
+        )
         from rekap.intake.run_log import quiet_great_expectations
         from rekap.periods import parse_period
 
@@ -139,10 +143,13 @@ def consolidate_bimonthly():
         s = settings()
         several = len(s.provinces) > 1
         reports = []
+        quality = served_period_quality(s, parse_period(period_id)) if several else {}
         for one in s.per_province():
             code = one.province_code
             run_id = f"{context['run_id']}__{period_id}" + (f"__{code}" if several else "")
-            result = consolidate_period(one, parse_period(period_id), run_id=run_id)
+            result = consolidate_period(
+                one, parse_period(period_id), run_id=run_id, quality=quality.get(code)
+            )
             whose = f" {code}" if several else ""  # one province: the line operators know
             log.info("LAPORAN KOMPREHENSIF%s (%s): %s", whose, result.state, result.report_path)
             for line in result.score_table():

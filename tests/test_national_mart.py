@@ -165,3 +165,32 @@ def test_several_provinces_get_one_row_each(tmp_path, warehouse_url, monkeypatch
     assert main(["consolidate", "--period", "2026-B1"]) == 0
     national = _assert_agrees(warehouse_url, "2026-B1")
     assert sorted(n["province_code"] for n in national) == ["36", "74", "91"]
+
+
+def test_the_period_check_of_all_provinces_at_once_equals_each_province_alone(
+    tmp_path, warehouse_url, monkeypatch
+):
+    """served_period_quality runs the period-completeness suite once for every served
+    province; each province's answer is what checking its own readiness rows gives."""
+    from rekap.consolidation.consolidate import period_quality, readiness_rows, served_period_quality
+    from rekap.periods import parse_period
+    from rekap.warehouse import transaction
+
+    root = deploy(tmp_path, warehouse_url, "91,74,36", monkeypatch)
+    fill(root)
+    settings = Settings.from_env()
+    ingest(settings)
+    period = parse_period("2026-B1")
+    together = served_period_quality(settings, period)
+    assert sorted(together) == ["36", "74", "91"]
+    for code in ("36", "74", "91"):
+        one = settings.for_province(code)
+        with transaction(one.warehouse_url) as conn:
+            summaries, failures = period_quality(readiness_rows(conn, one, period))
+        got_summaries, got_failures = together[code]
+        strip = lambda rs: sorted(
+            (r.expectation, r.column, r.rule, r.success, r.element_count, r.unexpected_count) for r in rs
+        )  # noqa: E731
+        assert strip(got_summaries) == strip(summaries), code
+        assert sorted(map(repr, got_failures)) == sorted(map(repr, failures)), code
+        assert any(not r.success for r in got_summaries)  # every province misses reports in B1

@@ -179,7 +179,11 @@ def _period(text: str):
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from rekap.consolidation.consolidate import consolidate_national, consolidate_period
+    from rekap.consolidation.consolidate import (
+        consolidate_national,
+        consolidate_period,
+        served_period_quality,
+    )
 
     settings = Settings.from_env()
     _ = settings.registry
@@ -192,8 +196,9 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
             return _deliver_approved_national(settings, period)
         return max(_deliver_approved(settings.for_province(p), period) for p in provinces)
     several = len(settings.provinces) > 1
+    quality = served_period_quality(settings, period) if len(provinces) > 1 else {}
     for one in (settings.for_province(p) for p in provinces):  # one workbook per province
-        result = consolidate_period(one, period)
+        result = consolidate_period(one, period, quality=quality.get(one.province_code))
         if several:
             print(f"== provinsi {one.province_code} {one.registry.province_name(one.province_code)}")
         for line in result.readiness.lines():

@@ -15,6 +15,7 @@ from typing import Any
 
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -105,10 +106,7 @@ def header_row(
     for offset, title in enumerate(headers):
         column = first_column + offset
         cell = text_cell(ws, row, column, title)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = HEADER_ALIGNMENT
-        cell.border = BORDER
+        style(cell, font=HEADER_FONT, fill=HEADER_FILL, alignment=HEADER_ALIGNMENT, border=BORDER)
         if not widen:  # the caller sized the columns for its headers
             continue
         dimension = ws.column_dimensions[get_column_letter(column)]
@@ -130,10 +128,38 @@ def set_widths(ws: Worksheet, widths: Sequence[float] | dict[int, float], first_
         ws.column_dimensions[get_column_letter(column)].width = width
 
 
+# openpyxl hashes a style object every time a cell is given it (``cell.border = BORDER``): most
+# of the time of writing 38 provinces' tables. ``style`` looks each object's index in the
+# workbook up once and gives cells the index, as openpyxl's own setter does.
+_STYLE_PARTS = {
+    "font": ("_fonts", "fontId"),
+    "fill": ("_fills", "fillId"),
+    "border": ("_borders", "borderId"),
+}
+_STYLE_PARTS["alignment"] = ("_alignments", "alignmentId")
+
+
+def style(cell: Cell, **parts: Any) -> None:
+    """``style(cell, font=BOLD, fill=GREEN, border=BORDER, alignment=CENTER)``: the same as
+    setting each attribute, for style objects that are not changed afterwards."""
+    wb = cell.parent.parent
+    known: dict[tuple[str, int], tuple[Any, int]] = wb.__dict__.setdefault("_rekap_style_ids", {})
+    if not cell._style:
+        cell._style = StyleArray()
+    for part, value in parts.items():
+        if value is None:
+            continue
+        collection, key = _STYLE_PARTS[part]
+        entry = known.get((part, id(value)))
+        if entry is None:  # the object is kept with its index, so its id cannot be reused
+            entry = known[(part, id(value))] = (value, getattr(wb, collection).add(value))
+        setattr(cell._style, key, entry[1])
+
+
 def border_range(ws: Worksheet, first_row: int, last_row: int, first_column: int, last_column: int) -> None:
     for row in ws.iter_rows(min_row=first_row, max_row=last_row, min_col=first_column, max_col=last_column):
         for cell in row:
-            cell.border = BORDER
+            style(cell, border=BORDER)
 
 
 def table_ref(first_row: int, last_row: int, first_column: int, last_column: int) -> str:

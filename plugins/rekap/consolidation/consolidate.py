@@ -118,26 +118,28 @@ class ConsolidationResult:
 
 def readiness_rows(conn: Connection, settings: Settings, period: Period) -> list[dict[str, Any]]:
     """One row per registered district and month of the period: is an accepted report in?"""
-    rows = []
-    for d in settings.registry.districts:
-        for year, month in period.months:
-            hit = conn.execute(
-                text(
-                    "SELECT 1 FROM submissions WHERE district_code=:d AND year=:y AND month=:m"
-                    " AND status <> 'rejected'"
-                ),
-                {"d": d.district_code, "y": year, "m": month},
-            ).first()
-            rows.append(
-                {
-                    "district_code": d.district_code,
-                    "district_name": d.district_name,
-                    "year": year,
-                    "month": month,
-                    "received": 1 if hit else 0,
-                }
-            )
-    return rows
+    (first_year, first_month), (last_year, last_month) = period.months[0], period.months[-1]
+    received = {
+        tuple(row)
+        for row in conn.execute(
+            text(
+                "SELECT DISTINCT district_code, year, month FROM submissions WHERE status <> 'rejected'"
+                " AND year * 100 + month BETWEEN :first AND :last"
+            ),
+            {"first": first_year * 100 + first_month, "last": last_year * 100 + last_month},
+        )
+    }
+    return [
+        {
+            "district_code": d.district_code,
+            "district_name": d.district_name,
+            "year": year,
+            "month": month,
+            "received": int((d.district_code, year, month) in received),
+        }
+        for d in settings.registry.districts
+        for year, month in period.months
+    ]
 
 
 def check_readiness(settings: Settings, period: Period) -> Readiness:
@@ -154,6 +156,24 @@ def period_quality(rows: list[dict[str, Any]]):
 
     frame = [{k: r[k] for k in ("district_code", "year", "month", "received")} for r in rows]
     return run_suite("period_completeness", frame, ["district_code", "year", "month"])
+
+
+def served_period_quality(settings: Settings, period: Period) -> dict[str, Any]:
+    """``period_quality`` of every served province in one GX run (GX's fixed cost paid once
+    per period, not 38 times), per province code. Read before the provinces' own
+    transactions: a report arriving meanwhile shows in the next consolidation's results."""
+    from rekap.report.validation import run_suite_by_scope
+
+    registry = settings.registry
+    with transaction(settings.warehouse_url) as conn:
+        rows = readiness_rows(conn, settings, period)
+    frame = [{k: r[k] for k in ("district_code", "year", "month", "received")} for r in rows]
+    return run_suite_by_scope(
+        "period_completeness",
+        frame,
+        ["district_code", "year", "month"],
+        lambda row: registry.get(str(row["district_code"])).province_code,
+    )
 
 
 STATUS_ORDER = ("BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR")
@@ -191,7 +211,10 @@ def consolidate_period(
     run_id: str | None = None,
     now: datetime | None = None,
     weights: ScoreWeights | None = None,
+    quality: Any = None,
 ) -> ConsolidationResult:
+    """``quality``: this province's entry of ``served_period_quality`` when the caller checked
+    every served province at once; None: checked here."""
     from rekap.consolidation.leadership_workbook import write_leadership_workbook
     from rekap.consolidation.report_sheets import keep_previous_version
 
@@ -216,7 +239,7 @@ def consolidate_period(
         with transaction(settings.warehouse_url) as conn:
             ensure_calendar(conn, period)
             rows = readiness_rows(conn, settings, period)
-            summaries, _failures = period_quality(rows)
+            summaries, _failures = quality if quality is not None else period_quality(rows)
             missing = [r for r in rows if not r["received"]]
             details = ", ".join(f"{m['district_code']}/{m['year']}-{m['month']:02d}" for m in missing)
             insert_dq_results(conn, run_id, summaries, now, details or None, scope=period.period_id)

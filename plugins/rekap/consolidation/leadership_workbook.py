@@ -61,6 +61,7 @@ SHEET_PREVENTION = "Pencegahan"
 SHEET_KELEMBAGAAN = "Kelembagaan"
 SHEET_ISSUES = "Catatan Data"
 SHEET_METHOD = "Metode"
+SHRINK = Alignment(shrink_to_fit=True)  # a long name shrinks into its column, never over the next
 SHEETS = (
     SHEET_SUMMARY,
     SHEET_PERFORMANCE,
@@ -430,20 +431,18 @@ def _performance_sheet(ws: Worksheet, data: LeadershipData) -> None:
             elif kind == "status":
                 layout.status_cell(ws, row, col, value)
             elif kind == "change" and value is None:
-                cell = sheets.text_cell(ws, row, col, NOT_REPORTED)
-                cell.alignment = sheets.CENTER
+                sheets.style(sheets.text_cell(ws, row, col, NOT_REPORTED), alignment=sheets.CENTER)
             else:
                 cell = sheets.number_cell(ws, row, col, value, _FORMATS[kind])
                 if kind == "rate":
-                    fill = layout.rate_fill(value)
-                    if fill is not None:
-                        cell.fill = fill
+                    sheets.style(cell, fill=layout.rate_fill(value))
                 elif kind == "score":
-                    cell.fill = STATUS_FILLS.get(d.get("status") or "", sheets.GREY)
-                    cell.font = sheets.BOLD
+                    sheets.style(
+                        cell, fill=STATUS_FILLS.get(d.get("status") or "", sheets.GREY), font=sheets.BOLD
+                    )
     sheets.border_range(ws, top, row, 1, width)
     for r in range(header + 1, row + 1):
-        ws.cell(row=r, column=3).alignment = Alignment(shrink_to_fit=True)
+        sheets.style(ws.cell(row=r, column=3), alignment=SHRINK)
     note = row + 2
     note = layout.note(
         ws,
@@ -493,8 +492,7 @@ def _reporting_sheet(ws: Worksheet, data: LeadershipData) -> None:
             r = cells.get((code, year, month))
             text, fill = _reporting_text(r)
             cell = sheets.text_cell(ws, row, 3 + offset, text)
-            cell.fill = fill
-            cell.alignment = sheets.CENTER
+            sheets.style(cell, fill=fill, alignment=sheets.CENTER)
             if r and r["state"] in (ON_TIME, LATE):
                 received += 1
                 month_totals[offset][0] += 1
@@ -576,14 +574,11 @@ def _pleno_sheet(ws: Worksheet, data: LeadershipData) -> None:
             else:
                 mark, fill = NO, sheets.RED
             cell = sheets.text_cell(ws, row, 3 + offset, mark)
-            cell.fill = fill
-            cell.alignment = sheets.CENTER
+            sheets.style(cell, fill=fill, alignment=sheets.CENTER)
         weeks_held = sum(1 for y, w, _m in data.weeks if (y, w) in held)
         sheets.number_cell(ws, row, 3 + n, weeks_held, sheets.INTEGER)
         cell = sheets.number_cell(ws, row, 4 + n, d.get("pleno_compliance"), sheets.PERCENT)
-        fill = layout.rate_fill(d.get("pleno_compliance"))
-        if fill is not None:
-            cell.fill = fill
+        sheets.style(cell, fill=layout.rate_fill(d.get("pleno_compliance")))
     sheets.border_range(ws, top, row, 1, width)
     first, last = data.weeks[0][2] if data.weeks else None, data.weeks[-1][2] if data.weeks else None
     span = (
@@ -662,9 +657,7 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
         cell = sheets.number_cell(
             ws, row, 3 + len(FORMS) + 2, d.get("prevention_documented_rate"), sheets.PERCENT
         )
-        fill = layout.rate_fill(d.get("prevention_documented_rate"))
-        if fill is not None:
-            cell.fill = fill
+        sheets.style(cell, fill=layout.rate_fill(d.get("prevention_documented_rate")))
         for offset, g in enumerate(STAGE_GROUPS):
             value = sum(groups[g] for groups in data.stages_by_form(code).values())
             sheets.number_cell(ws, row, stage_column + offset, value, sheets.INTEGER)

@@ -125,20 +125,22 @@ def print_setup(ws: Worksheet, data: Stamp, header_rows: str | None, one_page: b
         part.size = 8
 
 
+SMALL_HEADER_FONT = sheets.font(bold=True, color="FFFFFF", size=9)
+
+
 def header(ws: Worksheet, row: int, headers: list[str], first_column: int = 1) -> None:
     """Header cells in 9 pt bold on the column widths chosen here (not widened per word), so
     the wide tables still fit one A4 page wide at a readable scale."""
     sheets.header_row(ws, row, headers, first_column, widen=False)
     for offset in range(len(headers)):
-        cell = ws.cell(row=row, column=first_column + offset)
-        cell.font = sheets.font(bold=True, color="FFFFFF", size=9)
+        sheets.style(ws.cell(row=row, column=first_column + offset), font=SMALL_HEADER_FONT)
 
 
 def status_cell(ws: Worksheet, row: int, column: int, status: str | None) -> None:
     cell = sheets.text_cell(ws, row, column, status)
-    cell.fill = STATUS_FILLS.get(status or "", sheets.GREY)
-    cell.font = sheets.BOLD
-    cell.alignment = sheets.CENTER
+    sheets.style(
+        cell, fill=STATUS_FILLS.get(status or "", sheets.GREY), font=sheets.BOLD, alignment=sheets.CENTER
+    )
 
 
 def score_fill(score: float | None) -> PatternFill | None:
@@ -176,8 +178,7 @@ def note(ws: Worksheet, row: int, text: str, last_column: int | None = None) -> 
     runs off the printed page."""
     last = last_column or max(2, min(ws.max_column, 26))
     cell = sheets.text_cell(ws, row, 1, text)
-    cell.font = sheets.NOTE_FONT
-    cell.alignment = sheets.WRAP_TOP
+    sheets.style(cell, font=sheets.NOTE_FONT, alignment=sheets.WRAP_TOP)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
     width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, last + 1))
     ws.row_dimensions[row].height = row_height([(text, width * 1.2)], line_height=11.5)  # 9 pt text

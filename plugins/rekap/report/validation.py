@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -298,7 +299,17 @@ def validate_reports(reports: list[Report], scopes: list[str | None] | None = No
     for kind in vocab.RECORD_KINDS:
         rows = [row for key, report in live.items() for row in record_frame_rows(key, report, kind)]
         items = _suite_items(kind, rows, INDEX_COLUMNS)
-        results.extend(_per_scope(items, rows, scope_of) if scopes is not None else [i.result for i in items])
+        if scopes is None:
+            results.extend(i.result for i in items)
+        else:
+            results.extend(
+                _per_scope(
+                    items,
+                    rows,
+                    lambda row: scope_of[row["__submission"]],
+                    lambda index: scope_of[str(index["__submission"])],
+                )
+            )
         by_row = {(key, rec.row): rec for key, rep in live.items() for rec in rep.records.get(kind, [])}
         for item in items:
             meta = item.meta
@@ -314,25 +325,52 @@ def validate_reports(reports: list[Report], scopes: list[str | None] | None = No
     return results
 
 
+def run_suite_by_scope(
+    kind: str,
+    frame_rows: list[dict[str, Any]],
+    index_columns: list[str],
+    scope_of: Callable[[dict[str, Any]], str],
+) -> dict[str, tuple[list[RuleResult], list[tuple[dict, list[dict]]]]]:
+    """``run_suite`` once over the rows of many scopes (``scope_of`` a row, or an unexpected
+    row's index values, e.g. its province), answered per scope as if each had been checked alone."""
+    items = _suite_items(kind, frame_rows, index_columns)
+    results = _per_scope(items, frame_rows, scope_of, scope_of)
+    answer: dict[str, tuple[list[RuleResult], list[tuple[dict, list[dict]]]]] = {
+        scope: ([], []) for scope in dict.fromkeys(scope_of(row) for row in frame_rows)
+    }
+    for result in results:
+        answer[result.scope][0].append(result)
+    for item in items:
+        mine: dict[str, list[dict]] = {}
+        for index in item.unexpected:
+            mine.setdefault(scope_of(index), []).append(index)
+        for scope, unexpected in mine.items():
+            answer[scope][1].append((item.meta, unexpected))
+    return answer
+
+
 def _per_scope(
-    items: list[_SuiteItem], rows: list[dict[str, Any]], scope_of: dict[str, str | None]
+    items: list[_SuiteItem],
+    rows: list[dict[str, Any]],
+    scope_of_row: Callable[[dict[str, Any]], str | None],
+    scope_of_index: Callable[[dict[str, Any]], str | None],
 ) -> list[RuleResult]:
     """One run's results split by scope: each scope's rows (those the rule applies to) and
     unexpected rows, as if it had been checked alone."""
     from collections import Counter
     from dataclasses import replace
 
-    scopes = list(dict.fromkeys(scope_of[row["__submission"]] for row in rows))
+    scopes = list(dict.fromkeys(scope_of_row(row) for row in rows))
     counted: dict[tuple[str, Any] | None, Counter] = {}
     split = []
     for item in items:
         if item.condition not in counted:
             column, value = item.condition or (None, None)
             counted[item.condition] = Counter(
-                scope_of[row["__submission"]] for row in rows if column is None or row.get(column) == value
+                scope_of_row(row) for row in rows if column is None or row.get(column) == value
             )
         rows_in = counted[item.condition]
-        failing = Counter(scope_of[str(index["__submission"])] for index in item.unexpected)
+        failing = Counter(scope_of_index(index) for index in item.unexpected)
         for scope in scopes:
             count = rows_in[scope]
             split.append(
