@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint env clean airflow
+.PHONY: demo test lint env clean airflow bench
 
 env: $(STAMP)
 
@@ -23,6 +23,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Not part of `make test`: a national drive through floor, naive, `rekap ingest`, consolidation and the
+# real ingest DAG; writes bench/RESULTS.md, exits non-zero when a target is missed (bench/run.py).
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # A local Airflow (SQLite, LocalExecutor) on the demo drive, with the UI, until Ctrl-C.
 airflow: $(STAMP)
