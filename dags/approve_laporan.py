@@ -9,22 +9,23 @@ consolidation.
 **When it runs**
 * when the consolidation wrote a DRAF (the drafts Asset, `rekap://reports/drafts`): the
   event carries the period, the draft's version and path and the figures for the request. Drafts
-  announced together are asked side by side (one mapped *approve* per period, newest version
-  only); drafts of later runs get runs of their own, so several periods can wait at once;
+  announced together are asked side by side (one mapped *approve* per period and province, and
+  for the national report, newest version only); drafts of later runs get runs of their own, so several periods can wait at once;
 * by hand: *Trigger DAG* with the parameter `period` asks again for the latest announced draft of
   that period, when it is still undecided (e.g. this DAG was paused when the draft came).
 
 **Tasks**
 * **drafts_to_approve** — the approval requests of the announced drafts.
-* **approve** — a Required Action (human-in-the-loop) for the approvers (`REKAP_APPROVERS`):
+* **approve** — a Required Action (human-in-the-loop) for the approvers (`REKAP_APPROVERS`;
+  the national report's, when several provinces are served, for `REKAP_NATIONAL_APPROVERS`):
   *Setujui* or *Tolak* (with a reason), waiting up to `REKAP_APPROVAL_TIMEOUT_HOURS` (default
   72). The decision is recorded in the warehouse (`report_approvals`); a rejection, or no
   decision in time, sends nothing and e-mails the operators. A draft that is no longer the
   latest of its period (a correction made a newer one, which has its own request) is not asked,
   and an answer to it is refused.
-* **deliver** — only after approval: the workbook is written **FINAL** (approver and time on
-  it) to `reports/` and, when an SMTP connection (`smtp_default`) and `REKAP_REPORT_EMAILS`
-  are set, e-mailed to leadership, once.
+* **deliver** — only after approval: the workbook (a province's or the national one) is
+  written **FINAL** (approver and time on it) to `reports/` and, when an SMTP connection
+  (`smtp_default`) and `REKAP_REPORT_EMAILS` are set, e-mailed to leadership, once.
 
 No deadline alert: waiting for a person is this DAG's normal state; a decision not taken within
 the approval timeout is what tells the operators.
@@ -45,7 +46,7 @@ from rekap.airflow.dag_support import (
     period_param,
     settings,
 )
-from rekap.airflow.hitl import ReportApprovalOperator
+from rekap.airflow.hitl import ReportApprovalOperator, with_approvers
 from rekap.settings import parse_time_settings
 
 PARSED = parse_time_settings()
@@ -89,46 +90,49 @@ def approve_laporan():
             ]
             if not extras:
                 log.warning("no draft of %s was announced: run consolidate_bimonthly for it first", period)
-        requests = approval_requests(extras, s.provinces)
+        requests = with_approvers(
+            approval_requests(extras, s.provinces), PARSED.approvers, PARSED.national_approvers
+        )
         for r in requests:
             log.info(
-                "asking approval of %s %s draft v%s (%s)",
+                "asking approval of %s %s draft v%s (%s) of %s",
                 *(r["draft"][k] for k in ("province_code", "period_id", "version", "report_path")),
+                ", ".join(u["id"] for u in r["assigned_users"] or []) or "any user of the DAG",
             )
         return requests
 
     approve = ReportApprovalOperator.partial(
         task_id="approve",
-        assigned_users=[{"id": n, "name": n} for n in PARSED.approvers] or None,
         response_timeout=timedelta(hours=PARSED.approval_timeout_hours),
         retries=0,  # a decision is recorded once; a retry would ask again for nothing
     ).expand_kwargs(drafts_to_approve())
 
-    @task(map_index_template="{{ period_id }}")
+    @task(map_index_template="{{ draft_label }}")
     def deliver(decision: dict) -> str:
         """After approval only: FINAL in reports/, then e-mail to leadership."""
         from airflow.exceptions import AirflowSkipException
-        from rekap.consolidation.approval import APPROVED, Approval
-        from rekap.consolidation.consolidate import finalize_period
-        from rekap.consolidation.delivery import deliver_report
+        from rekap.consolidation.approval import APPROVED, NATIONAL, Approval
+        from rekap.consolidation.delivery import finalize_and_deliver
         from rekap.periods import parse_period
 
         context = get_current_context()
-        context["period_id"] = decision["period_id"]
+        s = settings()
+        scope = decision["province_code"]
+        context["draft_label"] = decision["period_id"] + (f" {scope}" if len(s.provinces) > 1 else "")
         if decision["decision"] != APPROVED:
             raise AirflowSkipException(
-                f"{decision['period_id']} draft v{decision['version']} {decision['decision']}"
+                f"{context['draft_label']} draft v{decision['version']} {decision['decision']}"
                 f" by {decision.get('decided_by') or '-'}: nothing sent ({decision.get('reason') or ''})"
             )
-        s = settings().for_province(decision["province_code"])  # its own workbook and time zone
+        if scope != NATIONAL:
+            s = s.for_province(scope)  # its own workbook and time zone
         approval = Approval(
             decision["version"],
             decision["decided_by"],
             datetime.fromisoformat(decision["decided_at"]).astimezone(s.timezone),
         )
-        final = finalize_period(s, parse_period(decision["period_id"]), approval)
-        log.info("LAPORAN KOMPREHENSIF (FINAL): %s", final)
-        outcome = deliver_report(s, decision["period_id"], final, approval)
+        final, outcome = finalize_and_deliver(s, scope, parse_period(decision["period_id"]), approval)
+        log.info("LAPORAN KOMPREHENSIF%s (FINAL): %s", " NASIONAL" if scope == NATIONAL else "", final)
         log.info("%s", outcome)
         return outcome
 

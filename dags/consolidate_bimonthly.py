@@ -3,7 +3,10 @@
 
 Builds the **laporan komprehensif** of one consolidation period (`2026-B1` = January –
 February 2026) for the provincial leadership: one per province served (`REKAP_PROVINCE`, one
-code, a list or `all`), each with its own draft, approval and delivery.
+code, a list or `all`), each with its own draft, approval and delivery; when several provinces
+are served, also the **national** one (`Laporan_Komprehensif_NASIONAL_<periode>.xlsx`: provinces
+ranked, provinces × status, the districts needing attention nationwide), approved by the
+national approvers.
 
 **When it runs**
 * on schedule: 06:00 local time on the day after the deadline of the period's last month
@@ -21,7 +24,8 @@ code, a list or `all`), each with its own draft, approval and delivery.
 * **check_inputs** — lists the districts whose reports are still missing; it never fails for
   them (they appear as *TIDAK MELAPOR* / in *Kelengkapan Data*).
 * **consolidate** — the Great Expectations completeness check, both marts and the workbook,
-  in one transaction: a failed run leaves the warehouse and `reports/` as they were. A period
+  in one transaction per province: a failed run leaves the warehouse and `reports/` as they
+  were. With several provinces, then the national mart and workbook from their marts. A period
   whose deadline has passed gives a **DRAF** (a new numbered version, in `reports/draf/`); a
   period still open gives a **SEMENTARA** report that is never sent and needs no approval.
 * **request_approval** — a DRAF is announced on the drafts Asset (`rekap://reports/drafts`),
@@ -122,9 +126,14 @@ def consolidate_bimonthly():
 
     @task(map_index_template="{{ period_id }}")
     def consolidate(period_id: str) -> list[dict]:
-        """Every served province's workbook of the period, in one task: the process start and
-        the imports are paid once, not once per province."""
-        from rekap.consolidation.consolidate import consolidate_national, consolidate_period
+        """Every served province's workbook of the period, then the national one when several
+        are served, in one task: the process start and the imports are paid once, not once per
+        province."""
+        from rekap.consolidation.consolidate import (
+            consolidate_national,
+            consolidate_period,
+            served_period_quality,
+        )
         from rekap.intake.run_log import quiet_great_expectations
         from rekap.periods import parse_period
 
@@ -134,10 +143,13 @@ def consolidate_bimonthly():
         s = settings()
         several = len(s.provinces) > 1
         reports = []
+        quality = served_period_quality(s, parse_period(period_id)) if several else {}
         for one in s.per_province():
             code = one.province_code
             run_id = f"{context['run_id']}__{period_id}" + (f"__{code}" if several else "")
-            result = consolidate_period(one, parse_period(period_id), run_id=run_id)
+            result = consolidate_period(
+                one, parse_period(period_id), run_id=run_id, quality=quality.get(code)
+            )
             whose = f" {code}" if several else ""  # one province: the line operators know
             log.info("LAPORAN KOMPREHENSIF%s (%s): %s", whose, result.state, result.report_path)
             for line in result.score_table():
@@ -158,10 +170,14 @@ def consolidate_bimonthly():
                     "body": body,
                 }
             )
-        # after every province's marts: the national mart is computed from them
-        national = consolidate_national(s, parse_period(period_id))
+        # after every province's marts: the national report is computed from them
+        national = consolidate_national(
+            s, parse_period(period_id), run_id=f"{context['run_id']}__{period_id}"
+        )
         if national is not None:
-            log.info("MART NASIONAL (%s): %d provinsi", period_id, national)
+            log.info("MART NASIONAL (%s): %d provinsi", period_id, national.provinces)
+            log.info("LAPORAN KOMPREHENSIF NASIONAL (%s): %s", national.state, national.report_path)
+            reports.append(national.announcement())
         return reports
 
     @task

@@ -14,11 +14,13 @@ import secrets
 import socket
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import httpx
+import pytest
 from rekap.dev.airflow_local import (
     AirflowProcess,
     airflow_env,
@@ -52,7 +54,7 @@ WORKERS = ("worker1", "worker2")
 
 # The test drive: four districts that report January and February 2026, a file in the
 # wrong district's folder (rejected) and a Word document (rejected): six districts to map
-# process_district over, so both Celery workers get work.
+# process_batch over (in four batches, REKAP_INGEST_TASKS' default), so both Celery workers get work.
 REPORTING = (("3601", 5), ("3603", 3), ("3604", 5), ("3671", 3))
 EXPECTED_SUBMISSIONS = sorted(
     [(code, "accepted_with_issues") for code, _ in REPORTING for _month in (1, 2)]
@@ -134,6 +136,9 @@ def release_redis_db(db: int, token: str) -> None:
 @dataclass
 class AirflowStack:
     base: Path
+    province: str = "36"  # REKAP_PROVINCE of every process
+    drive_maker: Callable[[Path], None] = field(default=lambda root: make_drive(root))
+    extra_env: dict[str, str] = field(default_factory=dict)  # further REKAP_* settings
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     processes: list[AirflowProcess] = field(default_factory=list)
     databases: list[str] = field(default_factory=list)
@@ -188,7 +193,7 @@ class AirflowStack:
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "1",
             "REKAP_SHARED_ROOT": str(self.drive),
             "REKAP_WAREHOUSE_URL": self.warehouse_url,
-            "REKAP_PROVINCE": "36",
+            "REKAP_PROVINCE": self.province,
             "REKAP_STABLE_SECONDS": "0",
             "REKAP_RECEIVED_AT_SOURCE": "mtime",
             "REKAP_TASK_RETRIES": "0",  # a failure shows at once instead of after retry delays
@@ -198,6 +203,7 @@ class AirflowStack:
             # not start a scheduled run that takes the drive's files before the test's run.
             "REKAP_INGEST_SCHEDULE": "0 6 29 2 *",
         }
+        extra.update(self.extra_env)
         extra.update(secrets_env())
         extra.update(simple_auth_env(self.home, {ADMIN_USER: self.password}))
         return airflow_env(self.home, extra)
@@ -211,7 +217,7 @@ class AirflowStack:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
                 self.databases.append(name)
         admin.dispose()
-        make_drive(self.drive)
+        self.drive_maker(self.drive)
         upgrade(self.warehouse_url)  # the set-up step (`rekap db upgrade`), as the compose init runs it
         migrate(env, self.logs / "db-migrate.log")
 
@@ -370,3 +376,39 @@ class AirflowStack:
         """The whole log file(s) of one task of a run (every map index and attempt)."""
         folder = self.home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
         return "\n".join(p.read_text(errors="replace") for p in sorted(folder.rglob("*.log")))
+
+
+def unavailable(reason: str) -> None:
+    """In CI (CI=true) a missing service is a failure, elsewhere a skip that says why."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI must run the distributed tests)")
+    pytest.skip(reason)
+
+
+def report_to_terminal(request, title: str, body: str) -> None:
+    """Straight to the terminal: fixture teardown output is otherwise captured away."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"\n{'=' * 20} {title} {'=' * 20}\n{body}")
+
+
+def running_stack(base: Path, request, **options) -> Iterator[AirflowStack]:
+    """A started stack for a module's tests (``options``: AirflowStack's fields), its process
+    logs shown when a test of the module failed, stopped and cleaned up afterwards."""
+    missing = missing_services()
+    if missing:
+        unavailable(f"not reachable: {', '.join(missing)}")
+    stack = AirflowStack(base, **options)
+    failed_before = request.session.testsfailed
+    started = time.monotonic()
+    try:
+        stack.start()
+    except BaseException:
+        report_to_terminal(request, "Airflow stack did not start: process logs", stack.diagnostics())
+        stack.stop()
+        raise
+    print(f"Airflow stack up in {time.monotonic() - started:.0f}s at {stack.base_url}")
+    yield stack
+    if request.session.testsfailed > failed_before:
+        report_to_terminal(request, "Airflow process logs (tails)", stack.diagnostics())
+    stack.stop()

@@ -89,7 +89,7 @@ def test_no_recipients_or_no_smtp_means_the_drive_only(tmp_path, monkeypatch):
 
 def test_failed_task_e_mails_the_operators(tmp_path, smtp_server):
     class TaskInstance:
-        dag_id, task_id = "ingest_district_reports", "process_district"
+        dag_id, task_id = "ingest_district_reports", "process_batch"
 
     settings = settings_for(tmp_path, REKAP_OPERATOR_EMAILS="operator@bawaslu.local")
     sent = notify_operators_of_failure(
@@ -103,7 +103,7 @@ def test_failed_task_e_mails_the_operators(tmp_path, smtp_server):
     assert sent is True
     _, recipients, message = smtp_server.messages[0]
     assert recipients == ["operator@bawaslu.local"]
-    assert message["Subject"] == "[rekap] GAGAL: ingest_district_reports.process_district"
+    assert message["Subject"] == "[rekap] GAGAL: ingest_district_reports.process_batch"
     body = message.get_body().get_content()
     assert "drive gone" in body and "scheduled__2026-11-24" in body and "jalankan ulang" in body
 

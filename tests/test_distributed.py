@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from airflow_stack import ADMIN_USER, DAG_IDS, EXPECTED_SUBMISSIONS, AirflowStack, missing_services
+from airflow_stack import ADMIN_USER, DAG_IDS, EXPECTED_SUBMISSIONS, AirflowStack, running_stack, unavailable
 from openpyxl import load_workbook
 from rekap.dev.airflow_local import PROJECT_ROOT
 from sqlalchemy import create_engine, text
@@ -31,39 +31,9 @@ SCREENSHOT = PROJECT_ROOT / "test-artifacts" / "airflow-ingest-summary.png"
 SUMMARY_COUNTS = "diterima 0 | dengan catatan 8 | ditolak 2"
 
 
-def _unavailable(reason: str) -> None:
-    """In CI (CI=true) a missing service is a failure, elsewhere a skip that says why."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI must run the distributed tests)")
-    pytest.skip(reason)
-
-
-def _report(request, title: str, body: str) -> None:
-    """Straight to the terminal: fixture teardown output is otherwise captured away."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\n{'=' * 20} {title} {'=' * 20}\n{body}")
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, request):
-    missing = missing_services()
-    if missing:
-        _unavailable(f"not reachable: {', '.join(missing)}")
-    stack = AirflowStack(tmp_path_factory.mktemp("airflow-stack"))
-    failed_before = request.session.testsfailed
-    started = time.monotonic()
-    try:
-        stack.start()
-    except BaseException:
-        _report(request, "Airflow stack did not start: process logs", stack.diagnostics())
-        stack.stop()
-        raise
-    print(f"Airflow stack up in {time.monotonic() - started:.0f}s at {stack.base_url}")
-    yield stack
-    if request.session.testsfailed > failed_before:
-        _report(request, "Airflow process logs (tails)", stack.diagnostics())
-    stack.stop()
+    yield from running_stack(tmp_path_factory.mktemp("airflow-stack"), request)
 
 
 @pytest.fixture(scope="module")
@@ -89,14 +59,13 @@ def test_ingest_runs_on_both_celery_workers(stack, warehouse):
 
     tis = stack.task_instances(INGEST, run_id)
     assert {ti["state"] for ti in tis} == {"success"}, tis
-    mapped = sorted(ti["rendered_map_index"] for ti in tis if ti["task_id"] == "process_district")
+    mapped = sorted(ti["rendered_map_index"] for ti in tis if ti["task_id"] == "process_batch")
+    # six districts, ten files, REKAP_INGEST_TASKS=4: four batches of consecutive codes
     assert mapped == [
-        "3601 Kabupaten Pandeglang",
-        "3602 Kabupaten Lebak",
-        "3603 Kabupaten Tangerang",
-        "3604 Kabupaten Serang",
-        "3671 Kota Tangerang",
-        "3672 Kota Cilegon",
+        "3601–3602 (2 kab/kota, 3 berkas)",
+        "3603–3604 (2 kab/kota, 4 berkas)",
+        "3671 Kota Tangerang (2 berkas)",
+        "3672 Kota Cilegon (1 berkas)",
     ]
     hosts = {ti["hostname"] for ti in tis}
     # every task ran on a Celery worker, and the six districts kept both workers busy
@@ -191,7 +160,7 @@ def wait_for_waiting_approval(stack: AirflowStack, draft: str, timeout: float = 
 
 def test_operator_reads_the_intake_summary_in_the_ui(stack):
     if not Path(CHROMIUM).is_file():
-        _unavailable(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+        unavailable(f"no Chromium at {CHROMIUM}: apt-get install chromium")
     from playwright.sync_api import expect, sync_playwright
 
     run_id = ingest_run(stack)

@@ -24,7 +24,7 @@ from rekap.intake.feedback import (
 from rekap.periods import report_deadline
 from rekap.report.check import check_file
 from rekap.report.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, Identity, Issue, Report
-from workbooks import pencegahan_row, pleno_row, write_report
+from workbooks import PLENO_HEADERS, pencegahan_row, pleno_row, write_report
 
 FORMULA_LIKE = '=HYPERLINK("http://x.example","klik")'
 
@@ -208,8 +208,9 @@ def test_duplicate_is_not_reloaded_not_rejected(tmp_path, tangerang):
 
 
 def test_district_text_never_becomes_a_formula(tmp_path, tangerang):
-    """File names and warnings come from districts too: '=', '+', '-', '@' stay plain text."""
-    tricky = ["=1+1", "+62 812", "-5", "@25", FORMULA_LIKE]
+    """File names and warnings come from districts too: '=', '+', '-', '@' stay plain text, and
+    markup characters and edge spaces stay exactly as typed."""
+    tricky = ["=1+1", "+62 812", "-5", "@25", FORMULA_LIKE, "<b>x</b> & 'y' &amp;", "  tepi  "]
     report = Report(path=tmp_path / "=cmd|'calc'!A0.xlsx")
     report.warnings.extend(tricky)
     now_local = datetime(2026, 11, 24, 10, 0, tzinfo=tangerang.zone)
@@ -386,3 +387,98 @@ def test_validate_and_feedback_say_the_same(tmp_path, banten, tangerang, now, mo
         assert issue_line(issue) in printed
     assert what_to_do(report, tangerang, Timing()) == info["Apa yang harus dilakukan"]
     assert what_to_do(report, tangerang, Timing()) in printed
+
+
+# --- the look: what a clerk sees on screen and on paper ----------------------------------------
+
+
+def _row_of(ws, label: str) -> int:
+    return next(c.row for c in ws["A"] if c.value == label)
+
+
+def _fit(ws) -> tuple[int, int]:
+    """Pages wide and tall the sheet is fitted to (an absent value is the format's 1)."""
+    setup = ws.page_setup
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    return (
+        1 if setup.fitToWidth is None else int(setup.fitToWidth),
+        1 if setup.fitToHeight is None else int(setup.fitToHeight),
+    )
+
+
+def test_feedback_keeps_its_look(tmp_path, banten, tangerang, now):
+    """Widths, fonts, fills, borders, row heights, frozen header and print setup of both sheets,
+    on a late file with row issues and a warning (the renders of issue 15 were compared with
+    these: the faster writer must not change what a clerk sees or prints)."""
+    extra = "Dokumentasi Foto"  # a column the format does not know: a warning
+    path = write_report(
+        tmp_path / "Laporan Januari.xlsx",
+        pleno=[
+            {**pleno_row(1, date(2026, 1, 5)), extra: "foto.jpg"},
+            {**pleno_row(2, date(2026, 1, 12), hadir="banyak sekali " * 6), extra: None},
+        ],
+        pleno_headers=[*PLENO_HEADERS, extra],
+        pencegahan=[pencegahan_row(1, date(2026, 1, 7), peserta="-5")],
+    )
+    report = check_file(path, banten, now, folder_district="3603")
+    assert report.status == ACCEPTED_WITH_ISSUES and report.warnings
+    received = datetime(2026, 2, 9, 10, 0, tzinfo=WIB)
+    wb = load_workbook(
+        write_feedback(report, tangerang, tmp_path / "fb", received, None, Timing(5, received))
+    )
+    assert wb.sheetnames == ["Ringkasan", "Catatan"]
+
+    ws = wb["Ringkasan"]
+    assert {k: d.width for k, d in ws.column_dimensions.items()} == {"A": 30, "B": 86}
+    title = ws["A1"]
+    assert (title.font.name, title.font.b, title.font.sz) == ("Calibri", True, 14)
+    assert ws["A2"].value == "Bawaslu Provinsi Banten" and not ws["A2"].font.b
+    row = _row_of(ws, "Kabupaten/Kota")
+    label, text = ws.cell(row, 1), ws.cell(row, 2)
+    assert label.font.b and (label.alignment.vertical, label.alignment.wrap_text) == ("top", True)
+    assert not text.font.b and (text.alignment.vertical, text.alignment.wrap_text) == ("top", True)
+    assert ws.row_dimensions[row].height == 15  # fixed: the row does not grow or shrink
+    row = _row_of(ws, "Status")
+    status = ws.cell(row, 2)
+    assert ws.cell(row, 1).font.b
+    assert (status.font.b, status.font.sz, fill_of(status)) == (True, 13, "FFEB9C")
+    assert status.alignment.vertical == "center" and ws.row_dimensions[row].height == 22
+    late = ws.cell(_row_of(ws, "Ketepatan waktu"), 2)
+    assert late.value == "TERLAMBAT 4 hari" and late.font.b and fill_of(late) == "FFC7CE"
+    warnings = _row_of(ws, "Peringatan")
+    assert ws.cell(warnings, 1).font.color.rgb[-6:] == "1F4E78"
+    assert ws.cell(warnings + 1, 1).value == "•" and extra in ws.cell(warnings + 1, 2).value
+    todo = _row_of(ws, "Apa yang harus dilakukan")
+    assert ws.cell(todo, 1).font.color.rgb[-6:] == "1F4E78" and ws.cell(todo, 1).font.b
+    assert ws.row_dimensions[todo].height == 15 * (1 + len(ws.cell(todo, 2).value) // 80) > 15
+    assert (ws.page_setup.orientation, ws.page_setup.paperSize, _fit(ws)) == ("portrait", 9, (1, 1))  # A4
+    assert ws.freeze_panes is None
+
+    notes = wb["Catatan"]
+    widths = {k: d.width for k, d in notes.column_dimensions.items()}
+    assert widths == {"A": 13, "B": 7, "C": 8, "D": 18, "E": 26, "F": 60}  # C widened for "Baris"
+    for cell in notes[1]:
+        assert (cell.font.b, cell.font.color.rgb[-6:], fill_of(cell)) == (True, "FFFFFF", "1F4E78")
+        assert (cell.alignment.horizontal, cell.alignment.vertical, cell.alignment.wrap_text) == (
+            "center",
+            "center",
+            True,
+        )
+        assert cell.border.left.style == cell.border.bottom.style == "thin"
+    rows = list(notes.iter_rows(min_row=2))
+    assert len(rows) == len(report.issues) >= 2
+    for row in rows:
+        for cell in row:
+            assert cell.border.top.style == cell.border.right.style == "thin"
+            assert cell.alignment.wrap_text and cell.alignment.vertical == "top"
+            assert cell.fill.fill_type is None
+        value, problem = row[4].value, row[5].value
+        lines = max(1 + len(value) // 24, 1 + len(problem) // 56)
+        assert notes.row_dimensions[row[0].row].height == 15 * lines
+    assert any(notes.row_dimensions[r[0].row].height > 15 for r in rows)  # the long value wraps
+    assert notes.freeze_panes == "A2" and notes.print_title_rows == "$1:$1"
+    setup = notes.page_setup
+    assert (setup.orientation, setup.paperSize, _fit(notes)) == ("landscape", 9, (1, 0))  # A4
+    for sheet in (ws, notes):
+        margins = sheet.page_margins
+        assert (margins.left, margins.right, margins.top, margins.bottom) == (0.4, 0.4, 0.5, 0.5)

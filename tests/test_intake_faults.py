@@ -157,9 +157,10 @@ def reference(tmp_path_factory):
 
 KILL_POINTS = [
     ("flow.scan_inbox", 1),  # before anything is loaded
-    ("submissions.insert_records", 1),  # inside the first file's transaction
-    ("submissions.insert_records", 4),  # inside a later file's transaction
-    ("submissions.supersede", 3),  # inside a transaction, after the records
+    ("flow.insert_submission_row", 1),  # inside the chunk's transaction, its first file
+    ("flow.insert_submission_row", 4),  # inside the chunk's transaction, a later file
+    ("flow.insert_records", 1),  # inside the chunk's transaction, every submission written
+    ("flow.supersede", 3),  # inside the chunk's transaction, after the records
     ("flow._write_feedback", 1),  # committed, no feedback yet, still in the inbox
     ("flow._write_feedback", 5),
     ("flow.move_into_place", 1),  # committed and fed back, not moved
@@ -185,7 +186,7 @@ def test_killed_run_converges_on_postgres(tmp_path, reference, postgres_url):
     root = tmp_path / "drive"
     make_drive(root)
     upgraded(postgres_url)
-    for point, nth in (("submissions.insert_records", 2), ("flow.move_into_place", 3)):
+    for point, nth in (("flow.insert_submission_row", 2), ("flow.move_into_place", 3)):
         assert run_child(root, postgres_url, point, nth) == -signal.SIGKILL
     assert run_child(root, postgres_url) == 0
     assert state(root, postgres_url) == reference

@@ -8,14 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from rekap.consolidation.leadership_workbook import (
-    PERFORMANCE_COLUMNS,
-    keep_previous_version,
-    leadership_filename,
-    write_leadership_workbook,
-)
+from rekap.consolidation.leadership_workbook import PERFORMANCE_COLUMNS, write_leadership_workbook
 from rekap.consolidation.prevention_forms import FORMS, load_prevention_forms
 from rekap.consolidation.report_data import LATE, MISSING, ON_TIME, LeadershipData
+from rekap.consolidation.report_sheets import keep_previous_version, leadership_filename
 from rekap.periods import Period, week_monday, weeks_of_period
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -202,13 +202,15 @@ def test_a_national_deployment_ingests_three_zones_and_consolidates_every_provin
     reported = {p: (total, n) for p, total, n in provinces}
     assert reported["36"] == (8, 2) and reported["74"] == (17, 1) and reported["91"][1] == 1
     assert reported["11"] == (len(registry.in_province("11")), 0)
-    # one leadership workbook (and one draft to approve) per province, named as before
+    # one leadership workbook (and one draft to approve) per province, named as before, and
+    # the national one (tests/test_national_workbook.py)
     workbooks = sorted(p.name for p in (root / "reports" / "draf").glob("*.xlsx"))
-    assert len(workbooks) == 38 and "Laporan_Komprehensif_91_2026-B1_DRAF.xlsx" in workbooks
-    assert len(drafts) == 38
+    assert len(workbooks) == 38 + 1 and "Laporan_Komprehensif_91_2026-B1_DRAF.xlsx" in workbooks
+    assert "Laporan_Komprehensif_NASIONAL_2026-B1_DRAF.xlsx" in workbooks
+    assert sorted(code for (code,) in drafts) == sorted([*registry.province_codes(), "NASIONAL"])
     assert "rekap approve --period 2026-B1 --province 91" in out
-    # 38 marts and workbooks: ~12 s on the 2-core test machine, mostly openpyxl styling the
-    # workbooks; the bound catches anything growing worse than linearly with the districts
+    # 38 marts and workbooks, and the national one: ~12 s on the 2-core test machine, mostly
+    # openpyxl styling the workbooks; the bound catches anything growing worse than linearly with the districts
     assert elapsed < 60, f"national consolidation took {elapsed:.0f} s"
 
     # approval stays per province: one province approved and delivered, the others untouched

@@ -37,7 +37,7 @@ STATUS_COLUMNS = {
 }
 
 
-def _drop(root, code: str, month: int, arrived: datetime, plenos: int, peserta: int) -> None:
+def drop_month(root, code: str, month: int, arrived: datetime, plenos: int, peserta: int) -> None:
     name = {1: "Januari", 2: "Februari"}[month]
     path = write_report(
         root / "inbox" / code / f"Laporan_{code}_2026-{month:02d}.xlsx",
@@ -49,7 +49,7 @@ def _drop(root, code: str, month: int, arrived: datetime, plenos: int, peserta: 
     os.utime(path, (arrived.timestamp(), arrived.timestamp()))
 
 
-def _deploy(tmp_path, warehouse_url: str, province: str, monkeypatch) -> Any:
+def deploy(tmp_path, warehouse_url: str, province: str, monkeypatch) -> Any:
     root = tmp_path / "drive"
     root.mkdir()
     init_drive(root, [d.district_code for d in load_registry().districts])
@@ -65,16 +65,16 @@ def _deploy(tmp_path, warehouse_url: str, province: str, monkeypatch) -> Any:
     return root
 
 
-def _fill(root) -> None:
+def fill(root) -> None:
     """Districts of three zones that score differently: a full, on-time one; one late with
     fewer plenos; one with January only (February missing)."""
-    _drop(root, "3603", 1, datetime(2026, 2, 3, 9, tzinfo=WIB), 4, 40)
-    _drop(root, "3603", 2, datetime(2026, 3, 3, 9, tzinfo=WIB), 4, 25)
-    _drop(root, "3671", 1, datetime(2026, 2, 7, 9, tzinfo=WIB), 2, 10)  # late
-    _drop(root, "3671", 2, datetime(2026, 3, 3, 9, tzinfo=WIB), 1, 12)
-    _drop(root, "7401", 1, datetime(2026, 2, 3, 9, tzinfo=WITA), 4, 30)
-    _drop(root, "7401", 2, datetime(2026, 3, 3, 9, tzinfo=WITA), 3, 33)
-    _drop(root, "9103", 1, datetime(2026, 2, 3, 9, tzinfo=WIT), 4, 7)
+    drop_month(root, "3603", 1, datetime(2026, 2, 3, 9, tzinfo=WIB), 4, 40)
+    drop_month(root, "3603", 2, datetime(2026, 3, 3, 9, tzinfo=WIB), 4, 25)
+    drop_month(root, "3671", 1, datetime(2026, 2, 7, 9, tzinfo=WIB), 2, 10)  # late
+    drop_month(root, "3671", 2, datetime(2026, 3, 3, 9, tzinfo=WIB), 1, 12)
+    drop_month(root, "7401", 1, datetime(2026, 2, 3, 9, tzinfo=WITA), 4, 30)
+    drop_month(root, "7401", 2, datetime(2026, 3, 3, 9, tzinfo=WITA), 3, 33)
+    drop_month(root, "9103", 1, datetime(2026, 2, 3, 9, tzinfo=WIT), 4, 7)
 
 
 def _rows(url: str, query: str) -> list[dict[str, Any]]:
@@ -126,8 +126,8 @@ def _assert_agrees(url: str, period_id: str) -> list[dict[str, Any]]:
 def test_an_all_deployment_has_38_national_rows_agreeing_with_the_district_marts(
     tmp_path, warehouse_url, monkeypatch, capsys
 ):
-    root = _deploy(tmp_path, warehouse_url, "all", monkeypatch)
-    _fill(root)
+    root = deploy(tmp_path, warehouse_url, "all", monkeypatch)
+    fill(root)
     ingest(Settings.from_env())
     assert main(["consolidate", "--period", "2026-B1"]) == 0
     assert "mart nasional 2026-B1: 38 provinsi" in capsys.readouterr().out
@@ -149,8 +149,8 @@ def test_an_all_deployment_has_38_national_rows_agreeing_with_the_district_marts
 
 
 def test_a_one_province_deployment_computes_no_national_mart(tmp_path, warehouse_url, monkeypatch, capsys):
-    root = _deploy(tmp_path, warehouse_url, "36", monkeypatch)
-    _fill(root)  # the other provinces' files stay in inbox/: not this deployment's districts
+    root = deploy(tmp_path, warehouse_url, "36", monkeypatch)
+    fill(root)  # the other provinces' files stay in inbox/: not this deployment's districts
     ingest(Settings.from_env())
     assert main(["consolidate", "--period", "2026-B1"]) == 0
     assert "mart nasional" not in capsys.readouterr().out
@@ -159,9 +159,41 @@ def test_a_one_province_deployment_computes_no_national_mart(tmp_path, warehouse
 
 
 def test_several_provinces_get_one_row_each(tmp_path, warehouse_url, monkeypatch):
-    root = _deploy(tmp_path, warehouse_url, "91,74,36", monkeypatch)
-    _fill(root)
+    root = deploy(tmp_path, warehouse_url, "91,74,36", monkeypatch)
+    fill(root)
     ingest(Settings.from_env())
     assert main(["consolidate", "--period", "2026-B1"]) == 0
     national = _assert_agrees(warehouse_url, "2026-B1")
     assert sorted(n["province_code"] for n in national) == ["36", "74", "91"]
+
+
+def test_the_period_check_of_all_provinces_at_once_equals_each_province_alone(
+    tmp_path, warehouse_url, monkeypatch
+):
+    """served_period_quality runs the period-completeness suite once for every served
+    province; each province's answer is what checking its own readiness rows gives."""
+    from rekap.consolidation.consolidate import period_quality, readiness_rows, served_period_quality
+    from rekap.periods import parse_period
+    from rekap.warehouse import transaction
+
+    root = deploy(tmp_path, warehouse_url, "91,74,36", monkeypatch)
+    fill(root)
+    settings = Settings.from_env()
+    ingest(settings)
+    period = parse_period("2026-B1")
+    together = served_period_quality(settings, period)
+    assert sorted(together) == ["36", "74", "91"]
+    for code in ("36", "74", "91"):
+        one = settings.for_province(code)
+        with transaction(one.warehouse_url) as conn:
+            summaries, failures = period_quality(readiness_rows(conn, one, period))
+        got_summaries, got_failures = together[code]
+        assert _counts(got_summaries) == _counts(summaries), code
+        assert sorted(map(repr, got_failures)) == sorted(map(repr, failures)), code
+        assert any(not r.success for r in got_summaries)  # every province misses reports in B1
+
+
+def _counts(results) -> list[tuple]:
+    return sorted(
+        (r.expectation, r.column, r.rule, r.success, r.element_count, r.unexpected_count) for r in results
+    )

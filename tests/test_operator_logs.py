@@ -3,7 +3,8 @@
 
 * the summary table is logged through the task logger, so it sits in the task's main log
   group (between Airflow's "Pre Execute" and "Post Execute" groups), in Indonesian;
-* mapped boxes are named "<kode> <nama>";
+* mapped boxes are named by their districts ("3601 Kabupaten Pandeglang (2 berkas)");
+* a district whose folder cannot be used holds only its own files back: check_drive is red;
 * a scan that cannot reach the drive is ONE failed task, at once (no retries), its cause in
   one line first in its log; the summary task after it skips instead of raising.
 """
@@ -114,8 +115,8 @@ def test_the_summary_table_is_in_the_main_log_group(airflow_home, tmp_path):
     assert not any("Skipping registering function" in line for line in output.splitlines())
 
     states = task_states(airflow_home)
-    mapped = sorted(r for (t, _), (_, r, _) in states.items() if t == "process_district")
-    assert mapped == ["3601 Kabupaten Pandeglang", "3672 Kota Cilegon"]
+    mapped = sorted(r for (t, _), (_, r, _) in states.items() if t == "process_batch")
+    assert mapped == ["3601 Kabupaten Pandeglang (2 berkas)", "3672 Kota Cilegon (1 berkas)"]
 
 
 def test_a_scan_without_the_drive_is_one_red_box_at_once(airflow_home, tmp_path):
@@ -128,10 +129,40 @@ def test_a_scan_without_the_drive_is_one_red_box_at_once(airflow_home, tmp_path)
     assert states[("scan", -1)][2] == 1  # one try although retries=2: retrying cannot mount a drive
     assert states[("summarize", -1)][0] == "skipped"  # not a second red box with a TypeError
     assert states[("publish", -1)][0] == "skipped"
-    assert {states[(t, -1)][0] for t in ("batches", "process_district")} == {"upstream_failed"}
+    assert {states[(t, -1)][0] for t in ("batches", "process_batch")} == {"upstream_failed"}
+    assert states[("check_drive", -1)][0] in ("skipped", "upstream_failed")
 
     # the cause, in one line, is the first thing the scan's own code logs
     first = next(line for line in main_group(sections["scan"]) if "[airflow.task]" in line)
     assert f"scan GAGAL: REKAP_SHARED_ROOT {missing} is not a folder: mount the shared drive" in first
     assert "TypeError" not in output
     assert "scan gagal: lihat log tugas scan" in "\n".join(sections["summarize"])
+
+
+def test_a_district_whose_folder_cannot_be_used_is_one_red_box_after_the_others_are_published(
+    airflow_home, tmp_path
+):
+    """Its files wait; the other districts' files are loaded and published; check_drive is the
+    red box (once: retrying cannot fix a folder) and names the district and the folder."""
+    root = set_up_drive(tmp_path / "drive")
+    drop_two_months(root, "3601", 5)
+    drop_two_months(root, "3604", 5)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "feedback/3604").rmdir()
+    (root / "feedback/3604").symlink_to(elsewhere)  # never written through
+    result, output = run_ingest(airflow_home, tmp_path, root)
+    assert result.returncode != 0
+    states = task_states(airflow_home)
+    failed = sorted(key for key, (state, _, _) in states.items() if state == "failed")
+    assert failed == [("check_drive", -1)], states
+    assert states[("check_drive", -1)][2] == 1
+    assert states[("publish", -1)][0] == "success"  # 3601's months go on to the consolidation
+    assert {s for (t, _), (s, _, _) in states.items() if t == "process_batch"} == {"success"}
+    assert sorted(p.name for p in (root / "archive/3601").glob("*.xlsx")) == [
+        "Laporan_3601_2026-01.xlsx",
+        "Laporan_3601_2026-02.xlsx",
+    ]
+    assert len(list((root / "inbox/3604").glob("*.xlsx"))) == 2 and not any(elsewhere.iterdir())
+    log = "\n".join(task_sections(output)["check_drive"])
+    assert "1 kab/kota menunggu (masalah drive): 3604:" in log and "feedback/3604" in log

@@ -414,3 +414,47 @@ def _local_now():
     from zoneinfo import ZoneInfo
 
     return datetime(2026, 2, 3, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+def test_the_plain_sheet_scan_agrees_with_the_exact_scan_or_leaves_it_to_it(tmp_path):
+    """The regex fast path of the limit scan (opening._scan_xlsx_sheet_plain) decides only
+    what the element-by-element scan would decide the same way: on the demo drive, the
+    fixtures and sheets with content or formats beyond the limits, with prefixes, or
+    without cell positions, it either returns the exact scan's answer or steps aside."""
+    import zipfile
+
+    from rekap.dev.demo import generate_demo_drive
+    from rekap.registry import load_registry
+    from rekap.report import opening
+
+    generate_demo_drive(tmp_path / "demo", load_registry())
+    files = sorted((tmp_path / "demo" / "inbox").rglob("*.xlsx"))
+    files += sorted((Path(__file__).parent / "fixtures").glob("*.xlsx"))
+    limits = opening.Limits()
+    decided = stepped_aside = 0
+    for path in files:
+        if not zipfile.is_zipfile(path):
+            continue
+        with zipfile.ZipFile(path) as zf:
+            styles = next((n for n in zf.namelist() if n.endswith("styles.xml")), "")
+            percent = opening._percent_styles(zf, styles) if styles else set()
+            for part in (n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")):
+                plain = opening._scan_xlsx_sheet_plain(zf, part, percent, limits)
+                if plain is None:
+                    stepped_aside += 1
+                    continue
+                decided += 1
+                assert plain == opening._scan_xlsx_sheet(zf, part, part, percent, limits), (path, part)
+    assert decided > 20
+    for name, body in {
+        "beyond": '<c r="A9000"><v>1</v></c>',  # content beyond the rows: the exact scan refuses
+        "formatted": '<c r="XFD5" s="1"/>',  # only a format beyond the columns: the exact scan allows
+        "prefixed": '<x:c r="A1"><x:v>1</x:v></x:c>',
+        "unpositioned": "<c><v>1</v></c>",
+    }.items():
+        sheet = f'<worksheet><sheetData><row r="1">{body}</row></sheetData></worksheet>'.encode()
+        target = tmp_path / f"{name}.zip"
+        with zipfile.ZipFile(target, "w") as zf:
+            zf.writestr("xl/worksheets/sheet1.xml", sheet)
+        with zipfile.ZipFile(target) as zf:
+            assert opening._scan_xlsx_sheet_plain(zf, "xl/worksheets/sheet1.xml", set(), limits) is None, name

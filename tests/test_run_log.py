@@ -104,7 +104,7 @@ def test_only_infrastructure_failures_are_retried(tmp_path):
 class FailedTask:
     dag_id, task_id, run_id, map_index, try_number = (
         "ingest_district_reports",
-        "process_district",
+        "process_batch",
         "scheduled__2026-11-24T00:00:00+00:00",
         3,
         2,
@@ -118,10 +118,10 @@ def test_the_failure_e_mail_links_to_the_task_log(tmp_path):
     subject, body = failure_email(
         {"task_instance": FailedTask(), "exception": OSError("drive gone")}, "https://airflow.bawaslu.example"
     )
-    assert subject == "[rekap] GAGAL: ingest_district_reports.process_district"
+    assert subject == "[rekap] GAGAL: ingest_district_reports.process_batch"
     assert (
         "Log tugas: https://airflow.bawaslu.example/dags/ingest_district_reports/runs/"
-        "scheduled__2026-11-24T00%3A00%3A00%2B00%3A00/tasks/process_district/mapped/3?try_number=2"
+        "scheduled__2026-11-24T00%3A00%3A00%2B00%3A00/tasks/process_batch/mapped/3?try_number=2"
     ) in body
     assert "drive gone" in body
 

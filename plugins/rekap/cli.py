@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from rekap.consolidation.approval import ApprovalError, PeriodRefused
+from rekap.consolidation.approval import NATIONAL, ApprovalError, PeriodRefused
 from rekap.registry import District, RegistryError, load_registry
 from rekap.report.model import REJECTED, Report
 from rekap.settings import Settings, SettingsError
@@ -179,18 +179,26 @@ def _period(text: str):
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from rekap.consolidation.consolidate import consolidate_national, consolidate_period
+    from rekap.consolidation.consolidate import (
+        consolidate_national,
+        consolidate_period,
+        served_period_quality,
+    )
 
     settings = Settings.from_env()
     _ = settings.registry
     settings.require_shared_root()
     period = _period(args.period)
-    provinces = _chosen_provinces(settings, args.province)
+    national_only = _is_national(settings, args.province)
+    provinces = () if national_only else _chosen_provinces(settings, args.province)
     if args.deliver:
+        if national_only:
+            return _deliver_approved_national(settings, period)
         return max(_deliver_approved(settings.for_province(p), period) for p in provinces)
     several = len(settings.provinces) > 1
+    quality = served_period_quality(settings, period) if len(provinces) > 1 else {}
     for one in (settings.for_province(p) for p in provinces):  # one workbook per province
-        result = consolidate_period(one, period)
+        result = consolidate_period(one, period, quality=quality.get(one.province_code))
         if several:
             print(f"== provinsi {one.province_code} {one.registry.province_name(one.province_code)}")
         for line in result.readiness.lines():
@@ -199,19 +207,39 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         print(f"laporan komprehensif: {result.report_path}")
         if result.previous_version:
             print(f"previous version kept as {result.previous_version}")
-        if result.version:
-            which = f" --province {one.province_code}" if several else ""
-            print(
-                f"{result.state} v{result.version}: not sent until approved"
-                f" (rekap approve --period {period.period_id}{which} --by NAME, then rekap consolidate"
-                f" --period {period.period_id}{which} --deliver)"
-            )
-        else:
-            print(f"{result.state}: the period is still open; this report is never sent")
+        _print_state(result.state, result.version, period.period_id, one.province_code if several else None)
     national = consolidate_national(settings, period)  # after every province: it reads their marts
     if national is not None:
-        print(f"mart nasional {period.period_id}: {national} provinsi")
+        print(f"mart nasional {period.period_id}: {national.provinces} provinsi")
+        print(f"laporan komprehensif nasional: {national.report_path}")
+        if national.previous_version:
+            print(f"previous version kept as {national.previous_version}")
+        _print_state(national.state, national.version, period.period_id, NATIONAL)
     return EXIT_OK
+
+
+def _print_state(state: str, version: int | None, period_id: str, which: str | None) -> None:
+    if version:
+        scope = f" --province {which}" if which else ""
+        print(
+            f"{state} v{version}: not sent until approved"
+            f" (rekap approve --period {period_id}{scope} --by NAME, then rekap consolidate"
+            f" --period {period_id}{scope} --deliver)"
+        )
+    else:
+        print(f"{state}: the period is still open; this report is never sent")
+
+
+def _is_national(settings: Settings, chosen: str | None) -> bool:
+    """``--province NASIONAL``: the national report, which exists when several provinces are served."""
+    if chosen is None or chosen.strip().upper() != NATIONAL:
+        return False
+    if len(settings.provinces) < 2:
+        raise UsageError(
+            f"--province {NATIONAL}: the national report needs several provinces served"
+            f" (REKAP_PROVINCE serves {', '.join(settings.provinces)})"
+        )
+    return True
 
 
 def _chosen_provinces(settings: Settings, chosen: str | None) -> tuple[str, ...]:
@@ -224,21 +252,37 @@ def _chosen_provinces(settings: Settings, chosen: str | None) -> tuple[str, ...]
 def _deliver_approved(settings: Settings, period) -> int:
     """``--deliver``: the latest draft, once approved, written FINAL and sent (the same path as
     the DAG's deliver task; no new consolidation, so what was approved is what is sent)."""
+    from rekap.consolidation.delivery import finalize_and_deliver
+
+    final, outcome = finalize_and_deliver(
+        settings, settings.province_code, period, _recorded_approval(settings, settings.province_code, period)
+    )
+    print(f"laporan komprehensif (FINAL): {final}")
+    print(outcome)
+    return EXIT_OK
+
+
+def _deliver_approved_national(settings: Settings, period) -> int:
+    """``--province NASIONAL --deliver``: the same for the national report."""
+    from rekap.consolidation.delivery import finalize_and_deliver
+
+    final, outcome = finalize_and_deliver(
+        settings, NATIONAL, period, _recorded_approval(settings, NATIONAL, period)
+    )
+    print(f"laporan komprehensif nasional (FINAL): {final}")
+    print(outcome)
+    return EXIT_OK
+
+
+def _recorded_approval(settings: Settings, scope: str, period):
+    """The approval recorded for the scope's latest draft (refused, one line, when there is none)."""
     from rekap.consolidation.approval import Approval, approved_draft
-    from rekap.consolidation.consolidate import finalize_period
-    from rekap.consolidation.delivery import deliver_report
     from rekap.warehouse import require_schema, transaction
 
     require_schema(settings.warehouse_url)
     with transaction(settings.warehouse_url) as conn:
-        draft = approved_draft(conn, settings.province_code, period.period_id)
-    approval = Approval(
-        draft["version"], draft["decided_by"], draft["decided_at"].astimezone(settings.timezone)
-    )
-    final = finalize_period(settings, period, approval)
-    print(f"laporan komprehensif (FINAL): {final}")
-    print(deliver_report(settings, period.period_id, final, approval))
-    return EXIT_OK
+        draft = approved_draft(conn, scope, period.period_id)
+    return Approval(draft["version"], draft["decided_by"], draft["decided_at"].astimezone(settings.timezone))
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
@@ -249,15 +293,23 @@ def cmd_approve(args: argparse.Namespace) -> int:
     from rekap.warehouse import require_schema
 
     settings = Settings.from_env()
-    if args.province:
+    if _is_national(settings, args.province):
+        scope = NATIONAL
+    elif args.province:
         settings = settings.for_province(args.province.strip())
+        scope = settings.province_code
     elif len(settings.provinces) > 1:
-        raise UsageError(f"give --province: this deployment serves {', '.join(settings.provinces)}")
+        raise UsageError(
+            f"give --province: this deployment serves {', '.join(settings.provinces)}"
+            f" (and the national report, --province {NATIONAL})"
+        )
+    else:
+        scope = settings.province_code
     period = _period(args.period)
     require_schema(settings.warehouse_url)
     row = record_decision(
         settings.warehouse_url,
-        settings.province_code,
+        scope,
         period.period_id,
         args.version,
         REJECTED if args.reject else APPROVED,
@@ -349,7 +401,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the approved latest draft FINAL and e-mail it (needs rekap approve first)",
     )
-    p.add_argument("--province", help="only this served province, e.g. 94 (default: every one served)")
+    p.add_argument(
+        "--province",
+        help=f"only this served province, e.g. 94, or {NATIONAL} for the national report only"
+        " (default: every one served, then the national report)",
+    )
     p.set_defaults(func=cmd_consolidate)
 
     p = sub.add_parser("approve", help="record the approval (or rejection) of a period's latest draft")
@@ -358,7 +414,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int, help="the draft version decided on (default: the latest)")
     p.add_argument("--reject", action="store_true", help="reject instead of approve (needs --reason)")
     p.add_argument("--reason", help="why (required with --reject)")
-    p.add_argument("--province", help="whose report, e.g. 94 (needed when several provinces are served)")
+    p.add_argument(
+        "--province",
+        help=f"whose report, e.g. 94, or {NATIONAL} (needed when several provinces are served)",
+    )
     p.set_defaults(func=cmd_approve)
     p = sub.add_parser("status", help="which district reported which month of a period (Kelengkapan Laporan)")
     p.add_argument(

@@ -33,9 +33,11 @@ NAMES = (
     "REKAP_SMTP_CONN_ID",
     "REKAP_SCORE_WEIGHTS",
     "REKAP_APPROVERS",
+    "REKAP_NATIONAL_APPROVERS",
     "REKAP_APPROVAL_TIMEOUT_HOURS",
     "REKAP_PREVENTION_FORMS",
     "REKAP_UI_BASE_URL",
+    "REKAP_INGEST_TASKS",
 )
 # Read when Airflow parses the DAG files: environment only (Variables need the API server).
 PARSE_TIME_NAMES = (
@@ -58,6 +60,9 @@ ALL_PROVINCES = "all"  # REKAP_PROVINCE=all: every province of the registry (Baw
 DEFAULT_DEADLINE_DAY = 5  # the report of month M is due by the end of this day of month M+1
 MAX_DEADLINE_DAY = 28  # every month has the day, so a deadline never falls into the month after
 DEFAULT_INGEST_SCHEDULE = "*/15 * * * *"
+# Parallel intake tasks per run: the ready districts are split into this many batches, each one
+# task process paying Python, GX and warehouse start-up once (set it to the workers' slots).
+DEFAULT_INGEST_TASKS = 4
 DEFAULT_DATA_DIR = Path("data")
 
 
@@ -86,9 +91,13 @@ class Settings:
     # Airflow user names who may approve the laporan komprehensif (Required Actions); empty
     # means any user allowed to act on the DAG.
     approvers: tuple[str, ...] = ()
+    # Who approves the national report (several provinces served): the national office's
+    # users; REKAP_APPROVERS when not set.
+    national_approvers: tuple[str, ...] = ()
     approval_timeout_hours: float = 72.0
     prevention_forms_path: Path | None = None  # Jenis Kegiatan -> Bentuk CSV; None: the shipped one
     ui_base_url: str = ""  # the Airflow UI as operators reach it, for links in e-mails
+    ingest_tasks: int = DEFAULT_INGEST_TASKS
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -117,11 +126,15 @@ class Settings:
             score_weights=parse_score_weights(get("REKAP_SCORE_WEIGHTS")),
             province_set=bool(get("REKAP_PROVINCE")),
             approvers=_approvers(get("REKAP_APPROVERS")),
+            national_approvers=_national_approvers(get),
             approval_timeout_hours=_approval_timeout_hours(get("REKAP_APPROVAL_TIMEOUT_HOURS")),
             prevention_forms_path=Path(get("REKAP_PREVENTION_FORMS"))
             if get("REKAP_PREVENTION_FORMS")
             else None,
             ui_base_url=_base_url(get("REKAP_UI_BASE_URL")),
+            ingest_tasks=_whole(
+                "REKAP_INGEST_TASKS", get("REKAP_INGEST_TASKS", str(DEFAULT_INGEST_TASKS)), 1, 256
+            ),
         )
 
     @classmethod
@@ -237,6 +250,7 @@ class ParseTimeSettings:
     consolidation_deadline_hours: float = 2.0
     approvers: tuple[str, ...] = ()  # Airflow user names asked to approve (Required Actions)
     approval_timeout_hours: float = 72.0
+    national_approvers: tuple[str, ...] = ()  # ... asked to approve the national report (default: approvers)
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> ParseTimeSettings:
@@ -253,12 +267,18 @@ class ParseTimeSettings:
             ),
             approvers=_approvers(get("REKAP_APPROVERS")),
             approval_timeout_hours=_approval_timeout_hours(get("REKAP_APPROVAL_TIMEOUT_HOURS")),
+            national_approvers=_national_approvers(get),
         )
 
 
 def _approvers(value: str) -> tuple[str, ...]:
     """Airflow user names, comma- or semicolon-separated."""
     return tuple(n.strip() for n in value.replace(";", ",").split(",") if n.strip())
+
+
+def _national_approvers(get: Callable[[str], str]) -> tuple[str, ...]:
+    """REKAP_NATIONAL_APPROVERS, falling back to REKAP_APPROVERS when empty."""
+    return _approvers(get("REKAP_NATIONAL_APPROVERS")) or _approvers(get("REKAP_APPROVERS"))
 
 
 def _approval_timeout_hours(value: str) -> float:

@@ -242,8 +242,20 @@ def as_date(value: Any) -> date | None:
 
 def sync_registry(conn: Connection, districts) -> None:
     """The registry table mirrors the registry file of this deployment. An upsert, so two runs
-    doing it at once do not collide on the primary key."""
-    for d in districts:
+    doing it at once do not collide on the primary key; one statement for all districts."""
+    rows = [
+        {
+            "c": d.district_code,
+            "p": d.province_code,
+            "pn": d.province_name,
+            "n": d.district_name,
+            "k": d.kind,
+            "tz": d.timezone,
+            "af": d.active_from,
+        }
+        for d in districts
+    ]
+    if rows:
         conn.execute(
             text(
                 "INSERT INTO districts (district_code, province_code, province_name, district_name, kind,"
@@ -252,43 +264,45 @@ def sync_registry(conn: Connection, districts) -> None:
                 " province_name=excluded.province_name, district_name=excluded.district_name,"
                 " kind=excluded.kind, timezone=excluded.timezone, active_from=excluded.active_from"
             ),
-            {
-                "c": d.district_code,
-                "p": d.province_code,
-                "pn": d.province_name,
-                "n": d.district_name,
-                "k": d.kind,
-                "tz": d.timezone,
-                "af": d.active_from,
-            },
+            rows,
         )
 
 
 def insert_dq_results(
-    conn: Connection, run_id: str, scope: str, results, checked_at: datetime, details: str | None = None
+    conn: Connection,
+    run_id: str,
+    results,
+    checked_at: datetime,
+    details: str | None = None,
+    scope: str | None = None,
 ) -> None:
     """One row per GX expectation result (``validation.RuleResult``) of a run, in the caller's
-    transaction; ``scope`` is the district or period the check was about."""
-    for r in results:
+    transaction; the scope (district or period the check was about) is ``scope`` when given,
+    else each result's own."""
+    rows = [
+        {
+            "run": run_id,
+            "su": r.suite,
+            "ex": r.expectation,
+            "c": r.column,
+            "ru": r.rule,
+            "sc": scope if scope is not None else r.scope,
+            "ok": int(r.success),
+            "n": r.element_count,
+            "u": r.unexpected_count,
+            "de": details,
+            "t": checked_at,
+        }
+        for r in results
+    ]
+    if rows:
         conn.execute(
             text(
                 "INSERT INTO dq_results (run_id, suite, expectation, column_name, rule, scope, success,"
                 " element_count, unexpected_count, details, checked_at) VALUES (:run, :su, :ex, :c, :ru, :sc,"
                 " :ok, :n, :u, :de, :t)"
             ),
-            {
-                "run": run_id,
-                "su": r.suite,
-                "ex": r.expectation,
-                "c": r.column,
-                "ru": r.rule,
-                "sc": scope,
-                "ok": int(r.success),
-                "n": r.element_count,
-                "u": r.unexpected_count,
-                "de": details,
-                "t": checked_at,
-            },
+            rows,
         )
 
 

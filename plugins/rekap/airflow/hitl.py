@@ -1,7 +1,7 @@
 """The approval of a laporan komprehensif as an Airflow Required Action (human-in-the-loop).
 
-``ReportApprovalOperator`` asks the approvers (``REKAP_APPROVERS``) to approve or reject one
-draft; whatever happens it records the decision in the warehouse (rekap.consolidation.approval) and returns
+``ReportApprovalOperator`` asks the approvers (``REKAP_APPROVERS``; for the national report
+``REKAP_NATIONAL_APPROVERS``, see ``with_approvers``) to approve or reject one draft; whatever happens it records the decision in the warehouse (rekap.consolidation.approval) and returns
 it, so the ``deliver`` task of the approval DAG (``dags/approve_laporan.py``) knows whether to write FINAL and send. A rejection or no decision
 within ``REKAP_APPROVAL_TIMEOUT_HOURS`` sends nothing to leadership and e-mails the operators.
 Imported by the DAG file at parse time: nothing heavy at module level.
@@ -9,12 +9,37 @@ Imported by the DAG file at parse time: nothing heavy at module level.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import HITLOperator
 
 APPROVE, REJECT = "Setujui", "Tolak"
+
+
+def assigned_users(names: Sequence[str]) -> list[dict[str, str]] | None:
+    """Airflow's HITL users for these user names; None (no names): any user allowed on the DAG."""
+    return [{"id": n, "name": n} for n in names] or None
+
+
+def with_approvers(
+    requests: list[dict[str, Any]], approvers: Sequence[str], national_approvers: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Each approval request (rekap.consolidation.approval.approval_requests) with the users it
+    is assigned to: the national approvers for the national report, the approvers for a
+    province's. Only they can answer it (Airflow refuses anyone else)."""
+    from rekap.consolidation.approval import NATIONAL
+
+    return [
+        {
+            **r,
+            "assigned_users": assigned_users(
+                national_approvers if r["draft"]["province_code"] == NATIONAL else approvers
+            ),
+        }
+        for r in requests
+    ]
 
 
 class ReportApprovalOperator(HITLOperator):

@@ -22,6 +22,9 @@ from rekap.registry import Registry
 from rekap.warehouse import as_datetime, transaction
 
 DRAF, SEMENTARA, FINAL = "DRAF", "SEMENTARA", "FINAL"
+# The scope of the national report (several provinces served) in report_approvals.province_code
+# and the drafts' announcements, where a province's report has its code; also in its file name.
+NATIONAL = "NASIONAL"
 APPROVED, REJECTED, EXPIRED = "approved", "rejected", "expired"
 DECISION_LABELS = {APPROVED: "DISETUJUI", REJECTED: "DITOLAK", EXPIRED: "KEDALUWARSA", None: "MENUNGGU"}
 
@@ -149,12 +152,20 @@ def record_decision(
         return latest_version(conn, province_code, period_id) or {}
 
 
+def approval_scopes(provinces: Iterable[str]) -> set[str]:
+    """Whose reports are approved here: every served province, and the national report when
+    several are served."""
+    served = set(provinces)
+    return served | {NATIONAL} if len(served) > 1 else served
+
+
 def approval_requests(extras: Iterable[dict[str, Any]], provinces: Iterable[str]) -> list[dict[str, Any]]:
     """The approval requests of the drafts announced by the consolidation (the extras of its
-    draft Asset events): one per province and period, its newest version only (an older draft
-    of the same period is already obsolete), drafts of provinces this deployment does not serve
-    ignored; by province, then oldest period first."""
-    served = set(provinces)
+    draft Asset events): one per scope (province, or the national report) and period, its newest
+    version only (an older draft of the same period is already obsolete), drafts this deployment
+    does not make (``approval_scopes``) ignored; by province, the national report last, then
+    oldest period first."""
+    served = approval_scopes(provinces)
     newest: dict[tuple[str, str], dict[str, Any]] = {}
     for extra in extras:
         if not extra or extra.get("province_code") not in served or not extra.get("version"):

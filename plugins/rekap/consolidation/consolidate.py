@@ -21,6 +21,7 @@ from sqlalchemy import Connection, text
 from rekap.consolidation.approval import (
     DRAF,
     FINAL,
+    NATIONAL,
     Approval,
     approved_draft,
     check_period,
@@ -117,26 +118,28 @@ class ConsolidationResult:
 
 def readiness_rows(conn: Connection, settings: Settings, period: Period) -> list[dict[str, Any]]:
     """One row per registered district and month of the period: is an accepted report in?"""
-    rows = []
-    for d in settings.registry.districts:
-        for year, month in period.months:
-            hit = conn.execute(
-                text(
-                    "SELECT 1 FROM submissions WHERE district_code=:d AND year=:y AND month=:m"
-                    " AND status <> 'rejected'"
-                ),
-                {"d": d.district_code, "y": year, "m": month},
-            ).first()
-            rows.append(
-                {
-                    "district_code": d.district_code,
-                    "district_name": d.district_name,
-                    "year": year,
-                    "month": month,
-                    "received": 1 if hit else 0,
-                }
-            )
-    return rows
+    (first_year, first_month), (last_year, last_month) = period.months[0], period.months[-1]
+    received = {
+        tuple(row)
+        for row in conn.execute(
+            text(
+                "SELECT DISTINCT district_code, year, month FROM submissions WHERE status <> 'rejected'"
+                " AND year * 100 + month BETWEEN :first AND :last"
+            ),
+            {"first": first_year * 100 + first_month, "last": last_year * 100 + last_month},
+        )
+    }
+    return [
+        {
+            "district_code": d.district_code,
+            "district_name": d.district_name,
+            "year": year,
+            "month": month,
+            "received": int((d.district_code, year, month) in received),
+        }
+        for d in settings.registry.districts
+        for year, month in period.months
+    ]
 
 
 def check_readiness(settings: Settings, period: Period) -> Readiness:
@@ -155,18 +158,37 @@ def period_quality(rows: list[dict[str, Any]]):
     return run_suite("period_completeness", frame, ["district_code", "year", "month"])
 
 
+def served_period_quality(settings: Settings, period: Period) -> dict[str, Any]:
+    """``period_quality`` of every served province in one GX run (GX's fixed cost paid once
+    per period, not 38 times), per province code. Read before the provinces' own
+    transactions: a report arriving meanwhile shows in the next consolidation's results."""
+    from rekap.report.validation import run_suite_by_scope
+
+    registry = settings.registry
+    with transaction(settings.warehouse_url) as conn:
+        rows = readiness_rows(conn, settings, period)
+    frame = [{k: r[k] for k in ("district_code", "year", "month", "received")} for r in rows]
+    return run_suite_by_scope(
+        "period_completeness",
+        frame,
+        ["district_code", "year", "month"],
+        lambda row: registry.get(str(row["district_code"])).province_code,
+    )
+
+
 STATUS_ORDER = ("BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR")
 
 
-def report_path_for(settings: Settings, period: Period, state: str = FINAL) -> Path:
+def report_path_for(settings: Settings, period: Period, state: str = FINAL, scope: str | None = None) -> Path:
     """FINAL in ``reports/`` (what leadership opens); DRAF and SEMENTARA in ``reports/draf/``, so a
-    new draft never replaces an approved report."""
-    from rekap.consolidation.leadership_workbook import leadership_filename
+    new draft never replaces an approved report. ``scope``: the province's report by default,
+    ``NATIONAL`` for the national one."""
+    from rekap.consolidation.report_sheets import leadership_filename
 
     folder = settings.shared_root / REPORTS
     if state != FINAL:
         folder = folder / DRAFTS
-    return folder / leadership_filename(settings.province_code, period.period_id, state)
+    return folder / leadership_filename(scope or settings.province_code, period.period_id, state)
 
 
 def _leadership_data(conn: Connection, settings: Settings, period: Period, now_local: datetime):
@@ -189,8 +211,12 @@ def consolidate_period(
     run_id: str | None = None,
     now: datetime | None = None,
     weights: ScoreWeights | None = None,
+    quality: Any = None,
 ) -> ConsolidationResult:
-    from rekap.consolidation.leadership_workbook import keep_previous_version, write_leadership_workbook
+    """``quality``: this province's entry of ``served_period_quality`` when the caller checked
+    every served province at once; None: checked here."""
+    from rekap.consolidation.leadership_workbook import write_leadership_workbook
+    from rekap.consolidation.report_sheets import keep_previous_version
 
     now = now or datetime.now(UTC)
     # Refused before any work: a typo'd or future period must not produce a report at all.
@@ -213,10 +239,10 @@ def consolidate_period(
         with transaction(settings.warehouse_url) as conn:
             ensure_calendar(conn, period)
             rows = readiness_rows(conn, settings, period)
-            summaries, _failures = period_quality(rows)
+            summaries, _failures = quality if quality is not None else period_quality(rows)
             missing = [r for r in rows if not r["received"]]
             details = ", ".join(f"{m['district_code']}/{m['year']}-{m['month']:02d}" for m in missing)
-            insert_dq_results(conn, run_id, period.period_id, summaries, now, details or None)
+            insert_dq_results(conn, run_id, summaries, now, details or None, scope=period.period_id)
             compute_marts(
                 conn, settings.registry.districts, settings.province_code, period, now, str(final), weights
             )
@@ -242,20 +268,136 @@ def consolidate_period(
     )
 
 
-def consolidate_national(settings: Settings, period: Period, now: datetime | None = None) -> int | None:
-    """The national mart of the period from the served provinces' marts: run after every served
-    province was consolidated. None when one province is served (there is nothing to roll up);
-    otherwise the number of provinces in it. Its own transaction: the provinces' reports stand
-    even if this fails."""
+def consolidate_national(
+    settings: Settings, period: Period, run_id: str | None = None, now: datetime | None = None
+) -> NationalResult | None:
+    """The national mart and the national workbook of the period, from the served provinces'
+    marts: run after every served province was consolidated. None when one province is served
+    (there is nothing to roll up). Like a province's report: DRAF (a new version waiting for the
+    national approvers) once the period's last deadline has passed, SEMENTARA before; one
+    transaction, the workbook put in place after the commit. Separate from the provinces': their
+    reports stand even if this fails."""
+    from rekap.consolidation.national_workbook import write_national_workbook
+    from rekap.consolidation.report_sheets import keep_previous_version
+    from rekap.drive import drive_folder
+
     if len(settings.provinces) < 2:
         return None
     now = now or datetime.now(UTC)
+    run_id = f"{run_id or f'cli__consolidate__{period.period_id}__{now:%Y%m%dT%H%M%S%f}'}__{NATIONAL}"
+    root = settings.require_shared_root()
     require_schema(settings.warehouse_url)
-    with transaction(settings.warehouse_url) as conn:
-        compute_national_mart(conn, settings.provinces, period, now)
-        return conn.execute(
-            text("SELECT COUNT(*) FROM mart_national_period WHERE period_id=:p"), {"p": period.period_id}
-        ).scalar_one()
+    zone = settings.timezone  # the zone whose day ends last: the period is over everywhere
+    state = report_state(period, settings.deadline_day, zone, now)
+    final = report_path_for(settings, period, state, NATIONAL)
+    drive_folder(root, *final.parent.relative_to(root).parts)
+    partial = final.with_name(f".{final.stem}.{os.getpid()}.partial.xlsx")
+    partial.unlink(missing_ok=True)
+    version = None
+    try:
+        with transaction(settings.warehouse_url) as conn:
+            compute_national_mart(conn, settings.provinces, period, now)
+            data = _national_data(conn, settings, period, now.astimezone(zone))
+            data.state = state
+            write_national_workbook(data, partial)
+            if state == DRAF:
+                version = record_draft(conn, NATIONAL, period.period_id, str(final), now, run_id)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    previous = keep_previous_version(final, now.astimezone(zone))
+    os.replace(partial, final)
+    return NationalResult(period.period_id, final, previous, state, version, data)
+
+
+def _national_data(conn: Connection, settings: Settings, period: Period, now_local: datetime):
+    """What the national workbook shows, as consolidation and finalisation both load it."""
+    from rekap.consolidation.report_data import load_national_data
+
+    data = load_national_data(conn, period, now_local)
+    data.deadline = period_deadline(period, settings.deadline_day, settings.timezone)
+    data.weights = tuple(ScoreWeights(*settings.score_weights).params().values())
+    return data
+
+
+@dataclass
+class NationalResult:
+    period_id: str
+    report_path: Path
+    previous_version: Path | None
+    state: str
+    version: int | None  # the draft's version, waiting for approval (DRAF only)
+    data: Any  # the rekap.consolidation.report_data.NationalData the workbook was written from
+
+    @property
+    def provinces(self) -> int:
+        return len(self.data.provinces)
+
+    def announcement(self) -> dict[str, Any]:
+        """What the consolidation DAG announces for this report, as for a province's: the
+        drafts Asset's extra (the approval request) when it is a DRAF."""
+        subject, body = self.approval_request() if self.version else ("", "")
+        t = self.data.total
+        return {
+            "province_code": NATIONAL,
+            "period_id": self.period_id,
+            "state": self.state,
+            "version": self.version,
+            "report_path": str(self.report_path),
+            "missing": (t.get("reports_expected") or 0) - (t.get("reports_received") or 0),
+            "districts": t.get("districts_total") or 0,
+            "subject": subject,
+            "body": body,
+        }
+
+    def approval_request(self) -> tuple[str, str]:
+        """Subject and Markdown body of the national approvers' Required Action: the nation's
+        figures, the provinces at both ends of the ranking, who needs attention, where the draft is."""
+        from rekap.consolidation.report_data import NATIONAL_STATUS_COLUMNS
+
+        t, label = self.data.total, self.data.period.label_id
+
+        def pct(value: Any) -> str:
+            return "-" if value is None else f"{100 * float(value):.1f}%".replace(".", ",")
+
+        def score(value: Any) -> str:
+            return "-" if value is None else f"{float(value):.1f}".replace(".", ",")
+
+        ranked = self.data.provinces
+        lines = [
+            f"**Laporan Komprehensif Nasional {label} ({self.period_id}), draf versi {self.version}**"
+            f" — {len(ranked)} provinsi, menunggu persetujuan.",
+            "",
+            f"* Kab/kota melapor: {t.get('districts_reported') or 0} dari {t.get('districts_total') or 0}"
+            f" (tingkat pelaporan {pct(t.get('reporting_rate'))}, tepat waktu {pct(t.get('on_time_rate'))})",
+            f"* Kepatuhan pleno mingguan: {pct(t.get('pleno_compliance'))}; kegiatan pencegahan:"
+            f" {t.get('prevention_count') or 0} ({t.get('prevention_participants') or 0} peserta)",
+            f"* Rata-rata skor kab/kota: {score(t.get('average_score'))}",
+            "* Status kab/kota: "
+            + ", ".join(f"{s} {t.get(c) or 0}" for s, c in NATIONAL_STATUS_COLUMNS.items()),
+            "",
+            "**Peringkat provinsi (rata-rata skor):**",
+        ]
+        shown = ranked if len(ranked) <= 6 else [*ranked[:3], None, *ranked[-3:]]
+        for p in shown:
+            if p is None:
+                lines.append("* …")
+            else:
+                lines.append(
+                    f"* {p['rank']}. {p['province_name']} ({p['province_code']}): {score(p['average_score'])}"
+                )
+        lines += [
+            "",
+            f"**Perlu perhatian:** {t.get('districts_kurang') or 0} kab/kota KURANG,"
+            f" {t.get('districts_tidak_melapor') or 0} TIDAK MELAPOR (lembar Perlu Perhatian).",
+            "",
+            f"Draf: `{self.report_path}`",
+            "",
+            "**Setujui**: laporan nasional ditulis FINAL (nama dan waktu persetujuan tercantum) dan dikirim."
+            " **Tolak**: tidak ada yang dikirim; isi alasan agar operator tahu apa yang diperbaiki.",
+        ]
+        subject = f"Persetujuan Laporan Komprehensif Nasional {label} (draf v{self.version})"
+        return subject, "\n".join(lines)
 
 
 def finalize_period(
@@ -263,8 +405,8 @@ def finalize_period(
 ) -> Path:
     """Write the approved draft as FINAL in ``reports/`` (the previous FINAL kept aside) and
     record it; refused unless ``approval`` is the recorded approval of the latest draft."""
-    from rekap.consolidation.approval import ApprovalError
-    from rekap.consolidation.leadership_workbook import keep_previous_version, write_leadership_workbook
+    from rekap.consolidation.leadership_workbook import write_leadership_workbook
+    from rekap.consolidation.report_sheets import keep_previous_version
 
     now = now or datetime.now(UTC)
     zone = settings.timezone
@@ -273,12 +415,7 @@ def finalize_period(
     partial = final.with_name(f".{final.stem}.{os.getpid()}.partial.xlsx")
     try:
         with transaction(settings.warehouse_url) as conn:
-            draft = approved_draft(conn, settings.province_code, period.period_id)
-            if draft["version"] != approval.version:
-                raise ApprovalError(
-                    f"approval of draft v{approval.version} of {period.period_id} is obsolete: the latest draft"
-                    f" is v{draft['version']} and needs its own approval"
-                )
+            _check_approval(conn, settings.province_code, period, approval)
             data = _leadership_data(conn, settings, period, now.astimezone(zone))
             data.state, data.approval = FINAL, approval
             data.deadline = period_deadline(period, settings.deadline_day, zone)
@@ -291,6 +428,47 @@ def finalize_period(
                 ),
                 {"r": str(final), "c": settings.province_code, "p": period.period_id},
             )
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    keep_previous_version(final, now.astimezone(zone))
+    os.replace(partial, final)
+    return final
+
+
+def _check_approval(conn: Connection, scope: str, period: Period, approval: Approval) -> None:
+    """``approval`` is the recorded approval of the scope's latest draft of the period, or the
+    FINAL is refused (one line)."""
+    from rekap.consolidation.approval import ApprovalError
+
+    draft = approved_draft(conn, scope, period.period_id)
+    if draft["version"] != approval.version:
+        raise ApprovalError(
+            f"approval of draft v{approval.version} of {period.period_id} is obsolete: the latest draft"
+            f" is v{draft['version']} and needs its own approval"
+        )
+
+
+def finalize_national(
+    settings: Settings, period: Period, approval: Approval, now: datetime | None = None
+) -> Path:
+    """Write the approved national draft as FINAL in ``reports/`` (the previous FINAL kept aside)
+    and record it; refused unless ``approval`` is the recorded approval of the latest national draft."""
+    from rekap.consolidation.national_workbook import write_national_workbook
+    from rekap.consolidation.report_sheets import keep_previous_version
+
+    now = now or datetime.now(UTC)
+    zone = settings.timezone
+    final = report_path_for(settings, period, FINAL, NATIONAL)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_name(f".{final.stem}.{os.getpid()}.partial.xlsx")
+    try:
+        with transaction(settings.warehouse_url) as conn:
+            _check_approval(conn, NATIONAL, period, approval)
+            data = _national_data(conn, settings, period, now.astimezone(zone))
+            data.state, data.approval = FINAL, approval
+            write_national_workbook(data, partial)
+            mark_delivered(conn, NATIONAL, period.period_id, approval.version, str(final), now)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

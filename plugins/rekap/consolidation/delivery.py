@@ -142,6 +142,86 @@ def deliver_report(settings: Settings, period_id: str, report_path: str | Path, 
     return f"{where}; e-mailed to {', '.join(settings.report_emails)}"
 
 
+def national_report_email(period_label: str, data: Any, approval: Any = None) -> tuple[str, str]:
+    """Subject and a short Indonesian summary of the national report (``data``:
+    rekap.consolidation.report_data.NationalData)."""
+    from rekap.consolidation.report_data import NATIONAL_STATUS_COLUMNS
+
+    t = data.total
+    subject = f"Laporan Komprehensif Nasional {period_label} (FINAL)"
+    top = [
+        f"{p['rank']}. {p['province_name']} ({float(p['average_score']):.1f})".replace(".", ",", 1)
+        for p in data.provinces[:3]
+    ]
+    lines = [
+        "Yth. Pimpinan Bawaslu Republik Indonesia,",
+        "",
+        f"Terlampir Laporan Komprehensif Nasional periode {period_label} ({len(data.provinces)} provinsi, FINAL).",
+        *(
+            [f"Disetujui oleh {approval.approved_by} pada {approval.approved_at:%d/%m/%Y %H:%M %Z}."]
+            if approval is not None
+            else []
+        ),
+        "",
+        f"- Kab/kota melapor: {t.get('districts_reported') or 0} dari {t.get('districts_total') or 0}",
+        f"- Tingkat pelaporan: {_percent(t.get('reporting_rate'))}; tepat waktu: {_percent(t.get('on_time_rate'))}",
+        f"- Kepatuhan pleno mingguan: {_percent(t.get('pleno_compliance'))}",
+        f"- Kegiatan pencegahan: {t.get('prevention_count') or 0} kegiatan, "
+        f"{t.get('prevention_participants') or 0} peserta",
+        "- Status kab/kota: " + ", ".join(f"{s} {t.get(c) or 0}" for s, c in NATIONAL_STATUS_COLUMNS.items()),
+        f"- Provinsi teratas: {'; '.join(top) if top else '-'}",
+        "",
+        "Kab/kota yang perlu perhatian: lembar Perlu Perhatian.",
+        "",
+        "Pesan ini dikirim otomatis oleh rekap.",
+    ]
+    return subject, "\n".join(lines)
+
+
+def deliver_national_report(
+    settings: Settings, period_id: str, report_path: str | Path, approval: Any = None
+) -> str:
+    """E-mail the FINAL national workbook to leadership when SMTP and recipients are configured."""
+    from datetime import datetime
+
+    from rekap.consolidation.report_data import load_national_data
+    from rekap.periods import parse_period
+    from rekap.warehouse import transaction
+
+    path = Path(report_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"the national workbook {path} is missing; re-run the consolidation")
+    where = f"workbook in {path}"
+    if not settings.report_emails:
+        return f"{where}; no e-mail (REKAP_REPORT_EMAILS is empty)"
+    if not smtp_configured(settings.smtp_conn_id):
+        return f"{where}; no e-mail (no SMTP connection {settings.smtp_conn_id!r})"
+    period = parse_period(period_id)
+    with transaction(settings.warehouse_url) as conn:
+        data = load_national_data(conn, period, datetime.now(settings.timezone))
+    subject, body = national_report_email(period.label_id, data, approval)
+    try:
+        send_email(settings.smtp_conn_id, settings.report_emails, subject, body, path)
+    except NoSmtpConnection as exc:
+        return f"{where}; no e-mail ({exc})"
+    return f"{where}; e-mailed to {', '.join(settings.report_emails)}"
+
+
+def finalize_and_deliver(settings: Settings, scope: str, period: Any, approval: Any) -> tuple[Path, str]:
+    """After a recorded approval: the report of ``scope`` (a province code with ``settings``
+    narrowed to it, or ``NASIONAL``) written FINAL, then e-mailed; the FINAL's path and what
+    happened to the mail. What the approval DAG's deliver task and ``rekap consolidate
+    --deliver`` both do."""
+    from rekap.consolidation.approval import NATIONAL
+    from rekap.consolidation.consolidate import finalize_national, finalize_period
+
+    if scope == NATIONAL:
+        final = finalize_national(settings, period, approval)
+        return final, deliver_national_report(settings, period.period_id, final, approval)
+    final = finalize_period(settings, period, approval)
+    return final, deliver_report(settings, period.period_id, final, approval)
+
+
 def task_log_url(
     base_url: str,
     dag_id: str,
@@ -218,13 +298,19 @@ def overdue_email(context: dict[str, Any], hours: float) -> tuple[str, str]:
 
 def decision_email(period_id: str, decision: dict[str, Any], draft_path: str) -> tuple[str, str]:
     """A draft was rejected, or nobody decided in time: nothing went to leadership."""
-    from rekap.consolidation.approval import EXPIRED
+    from rekap.consolidation.approval import EXPIRED, NATIONAL
 
     version = decision.get("version")
+    national = decision.get("province_code") == NATIONAL
+    report, full = (
+        ("laporan nasional", "laporan komprehensif nasional")
+        if national
+        else ("laporan", "laporan komprehensif")
+    )
     if decision.get("decision") == EXPIRED:
-        subject = f"[rekap] TIDAK DIKIRIM: laporan {period_id} v{version} tidak diputuskan tepat waktu"
+        subject = f"[rekap] TIDAK DIKIRIM: {report} {period_id} v{version} tidak diputuskan tepat waktu"
         lines = [
-            f"Draf laporan komprehensif {period_id} (versi {version}) tidak disetujui maupun ditolak dalam"
+            f"Draf {full} {period_id} (versi {version}) tidak disetujui maupun ditolak dalam"
             " batas waktu; laporan TIDAK dikirim ke pimpinan.",
             f"Draf: {draft_path}",
             "",
@@ -232,9 +318,9 @@ def decision_email(period_id: str, decision: dict[str, Any], draft_path: str) ->
             " period) agar permintaan persetujuan muncul lagi di Required Actions.",
         ]
     else:
-        subject = f"[rekap] DITOLAK: laporan {period_id} v{version} oleh {decision.get('decided_by') or '-'}"
+        subject = f"[rekap] DITOLAK: {report} {period_id} v{version} oleh {decision.get('decided_by') or '-'}"
         lines = [
-            f"Draf laporan komprehensif {period_id} (versi {version}) DITOLAK oleh"
+            f"Draf {full} {period_id} (versi {version}) DITOLAK oleh"
             f" {decision.get('decided_by') or '-'}; laporan TIDAK dikirim ke pimpinan.",
             f"Alasan: {decision.get('reason') or '-'}",
             f"Draf: {draft_path}",

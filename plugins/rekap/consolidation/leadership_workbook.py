@@ -10,8 +10,6 @@ files goes through ``sheets.text_cell`` so it can never become a formula.
 
 from __future__ import annotations
 
-import math
-import os
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +26,8 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rekap import sheets
-from rekap.consolidation.approval import DRAF, FINAL, SEMENTARA
+from rekap.consolidation import report_sheets as layout
+from rekap.consolidation.approval import FINAL
 from rekap.consolidation.metrics import BAIK_MIN, CUKUP_MIN, ScoreWeights
 from rekap.consolidation.prevention_forms import FORMS
 from rekap.consolidation.report_data import (
@@ -42,7 +41,16 @@ from rekap.consolidation.report_data import (
     attention,
     week_month,
 )
-from rekap.drive import unique_path
+from rekap.consolidation.report_sheets import (
+    CHANGE_FORMAT,
+    DOWN,
+    NOT_REPORTED,
+    STATUS_COLOURS,
+    STATUS_FILLS,
+    STATUS_MEANINGS,
+    STATUSES,
+    UP,
+)
 from rekap.report import vocab
 
 SHEET_SUMMARY = "Ringkasan"
@@ -53,6 +61,7 @@ SHEET_PREVENTION = "Pencegahan"
 SHEET_KELEMBAGAAN = "Kelembagaan"
 SHEET_ISSUES = "Catatan Data"
 SHEET_METHOD = "Metode"
+SHRINK = Alignment(shrink_to_fit=True)  # a long name shrinks into its column, never over the next
 SHEETS = (
     SHEET_SUMMARY,
     SHEET_PERFORMANCE,
@@ -64,22 +73,8 @@ SHEETS = (
     SHEET_METHOD,
 )
 
-STATUSES = ("BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR")
-STATUS_FILLS = {
-    "BAIK": sheets.GREEN,
-    "CUKUP": sheets.YELLOW,
-    "KURANG": sheets.RED,
-    "TIDAK MELAPOR": sheets.GREY,
-}
-STATUS_COLOURS = {"BAIK": "63BE7B", "CUKUP": "FFC000", "KURANG": "F8696B", "TIDAK MELAPOR": "A6A6A6"}
-STATE_FILLS = {
-    DRAF: PatternFill("solid", fgColor="F4B183"),
-    SEMENTARA: sheets.YELLOW,
-    FINAL: sheets.GREEN,
-}
 DARK_RED = PatternFill("solid", fgColor="E6B8B7")
-YES, NO, NOT_REPORTED = "✓", "✗", "–"
-UP, DOWN = "▲", "▼"
+YES, NO = "✓", "✗"
 
 # Kinerja Kab-Kota: (mart column, header, kind, width) grouped under the score component they
 # feed. Columns that hold one value for every district (period, expected reports, weeks) are
@@ -158,26 +153,10 @@ _FORMATS = {
     "rate": sheets.PERCENT,
     "score": sheets.ONE_DECIMAL,
     "decimal": sheets.ONE_DECIMAL,
-    "change": f'"{UP} "0.0;"{DOWN} "0.0;"= "0.0',
+    "change": CHANGE_FORMAT,
 }
 CHANGE_POINTS = f'"{UP} "0.0" poin";"{DOWN} "0.0" poin";"= 0"'
 CHANGE_COUNT = f'"{UP} "#,##0;"{DOWN} "#,##0;"= 0"'
-
-
-def leadership_filename(province_code: str, period_id: str, state: str = FINAL) -> str:
-    """The FINAL report keeps the plain name leadership knows; drafts say what they are."""
-    suffix = "" if state == FINAL else f"_{state}"
-    return f"Laporan_Komprehensif_{province_code}_{period_id}{suffix}.xlsx"
-
-
-def keep_previous_version(final: Path, now_local: datetime) -> Path | None:
-    """Move an existing workbook aside as ``<stem>_<YYYYMMDD-HHMMSS><suffix>`` (``_2``, ``_3``...
-    when that name is taken); None when there was nothing to keep."""
-    if not final.exists():
-        return None
-    candidate = unique_path(final.with_name(f"{final.stem}_{now_local:%Y%m%d-%H%M%S}{final.suffix}"))
-    os.replace(final, candidate)
-    return candidate
 
 
 def write_leadership_workbook(data: LeadershipData, path: Path) -> Path:
@@ -208,88 +187,6 @@ def write_leadership_workbook(data: LeadershipData, path: Path) -> Path:
 # --- what every sheet shares ------------------------------------------------------------------
 
 
-def state_line(data: LeadershipData) -> str:
-    if data.state == FINAL and data.approval is not None:
-        a = data.approval
-        return (
-            f"FINAL — disetujui oleh {a.approved_by} pada {sheets.local_time_text(a.approved_at)}"
-            f" (draf versi {a.version})"
-        )
-    if data.state == SEMENTARA:
-        until = sheets.local_time_text(data.deadline) if data.deadline else "batas waktu"
-        return f"SEMENTARA — periode belum selesai (batas laporan {until}); angka masih dapat berubah, tidak dikirim"
-    return "DRAF — menunggu persetujuan pimpinan; jangan diedarkan"
-
-
-def _title_block(ws: Worksheet, data: LeadershipData, title: str, question: str, width: int) -> int:
-    """Report, sheet, province, period and state, so a printed page says what and when; next row."""
-    sheets.text_cell(ws, 1, 1, f"LAPORAN KOMPREHENSIF — {title.upper()}").font = sheets.TITLE_FONT
-    sheets.text_cell(
-        ws,
-        2,
-        1,
-        f"Bawaslu Provinsi {data.province_name} · Periode {data.period.label_id} ({data.period.period_id})",
-    ).font = sheets.SUBTITLE_FONT
-    state = sheets.text_cell(ws, 3, 1, state_line(data))
-    state.font = sheets.BOLD
-    for column in range(1, width + 1):
-        ws.cell(row=3, column=column).fill = STATE_FILLS.get(data.state, sheets.GREY)
-    sheets.text_cell(ws, 4, 1, question).font = sheets.NOTE_FONT
-    return 6
-
-
-def _print_setup(ws: Worksheet, data: LeadershipData, header_rows: str | None) -> None:
-    """A4 landscape, one page wide, header rows repeated; footer: page, period, generation time."""
-    sheets.page_setup(ws, landscape=True, title_rows=header_rows)
-    ws.oddHeader.right.text = f"{data.state}"
-    ws.oddHeader.right.font = "Calibri,Bold"
-    ws.oddFooter.left.text = f"Periode {data.period.period_id} ({data.period.label_id})"
-    ws.oddFooter.center.text = f"{ws.title} — halaman &P dari &N"
-    ws.oddFooter.right.text = f"Dibuat {sheets.local_time_text(data.generated_at)} · {data.state}"
-    for part in (ws.oddFooter.left, ws.oddFooter.center, ws.oddFooter.right):
-        part.size = 8
-
-
-def _header(ws: Worksheet, row: int, headers: list[str], first_column: int = 1) -> None:
-    """Header cells in 9 pt bold on the column widths chosen here (not widened per word), so
-    the wide tables still fit one A4 page wide at a readable scale."""
-    sheets.header_row(ws, row, headers, first_column, widen=False)
-    for offset in range(len(headers)):
-        cell = ws.cell(row=row, column=first_column + offset)
-        cell.font = sheets.font(bold=True, color="FFFFFF", size=9)
-
-
-def _status_cell(ws: Worksheet, row: int, column: int, status: str | None) -> None:
-    cell = sheets.text_cell(ws, row, column, status)
-    cell.fill = STATUS_FILLS.get(status or "", sheets.GREY)
-    cell.font = sheets.BOLD
-    cell.alignment = sheets.CENTER
-
-
-def rate_fill(rate: float | None) -> PatternFill | None:
-    """A rate against the status thresholds (as fractions): the same colours as the status."""
-    if rate is None:
-        return None
-    percent = 100 * float(rate)
-    if round(percent, 9) >= BAIK_MIN:
-        return sheets.GREEN
-    if round(percent, 9) >= CUKUP_MIN:
-        return sheets.YELLOW
-    return sheets.RED
-
-
-def _note(ws: Worksheet, row: int, text: str) -> int:
-    """A note across the sheet's table width, wrapped, so it never runs off the printed page."""
-    last = max(2, min(ws.max_column, 26))
-    cell = sheets.text_cell(ws, row, 1, text)
-    cell.font = sheets.NOTE_FONT
-    cell.alignment = sheets.WRAP_TOP
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
-    width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, last + 1))
-    ws.row_dimensions[row].height = row_height([(text, width * 1.2)], line_height=11.5)  # 9 pt text
-    return row + 1
-
-
 def _colour_scale(ws: Worksheet, ref: str, percent: bool = False) -> None:
     """White (low) to green (high): where the activity is, at a glance, also in grey print."""
     if percent:
@@ -314,7 +211,7 @@ SUMMARY_COLUMNS = 4  # A:D, about 26 cm printed: A4 landscape at full size
 
 def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
     sheets.set_widths(ws, [7, 26, 16, 62])
-    row = _title_block(
+    row = layout.title_block(
         ws,
         data,
         "Ringkasan",
@@ -328,7 +225,7 @@ def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
     )
     row += 1
     header = row
-    _header(ws, row, ["Kode", "Kabupaten/Kota", "Hal", "Keterangan"])
+    layout.header(ws, row, ["Kode", "Kabupaten/Kota", "Hal", "Keterangan"])
     for item in items:
         row += 1
         sheets.text_cell(ws, row, 1, item.district_code)
@@ -354,7 +251,7 @@ def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
     sheets.text_cell(ws, row, 1, "ANGKA UTAMA PROVINSI").font = sheets.SUBTITLE_FONT
     row += 1
     previous = data.previous_province
-    _header(ws, row, ["", "Indikator", "Periode ini", "Periode sebelumnya · perubahan"])
+    layout.header(ws, row, ["", "Indikator", "Periode ini", "Periode sebelumnya · perubahan"])
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
     first = row + 1
     for column, label, kind in HEADLINES:
@@ -375,29 +272,23 @@ def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
     ws.row_breaks.append(Break(id=row - 1))
     sheets.text_cell(ws, row, 1, "STATUS KAB/KOTA").font = sheets.SUBTITLE_FONT
     row += 1
-    _header(ws, row, ["Status", "Jumlah", "Arti"], first_column=2)
-    meaning = {
-        "BAIK": f"skor ≥ {BAIK_MIN:g}",
-        "CUKUP": f"{CUKUP_MIN:g} ≤ skor < {BAIK_MIN:g}",
-        "KURANG": f"skor < {CUKUP_MIN:g}",
-        "TIDAK MELAPOR": "tidak ada laporan diterima pada periode ini",
-    }
+    layout.header(ws, row, ["Status", "Jumlah", "Arti"], first_column=2)
     first = row + 1
     for status in STATUSES:
         row += 1
-        _status_cell(ws, row, 2, status)
+        layout.status_cell(ws, row, 2, status)
         sheets.number_cell(
             ws, row, 3, sum(1 for d in data.districts if d.get("status") == status), sheets.INTEGER
         )
-        sheets.text_cell(ws, row, 4, meaning[status])
+        sheets.text_cell(ws, row, 4, STATUS_MEANINGS[status])
     sheets.border_range(ws, first, row, 2, 4)
 
     row += 2
     chart_row = row
     row = _score_chart(ws, data, chart_row)
     if data.state == FINAL and data.approval is not None:
-        row = _signature_block(ws, data, row + 1)
-    _print_setup(ws, data, None)
+        row = layout.signature_block(ws, data, row + 1, column=4)
+    layout.print_setup(ws, data, None)
     # Only the content columns print: the chart's hidden data in AA:AD would otherwise make
     # the printed width 30 columns (E:Z empty but not hidden), fitted to A4 at ~25 %.
     ws.print_area = f"A1:{get_column_letter(SUMMARY_COLUMNS)}{ws.max_row}"
@@ -486,7 +377,7 @@ def _score_chart(ws: Worksheet, data: LeadershipData, anchor_row: int) -> int:
     bars.height = 9 if len(data.districts) <= 12 else 11
     ws.add_chart(bars, f"A{anchor_row}")
     note_row = anchor_row + (20 if len(data.districts) <= 12 else 23)
-    _note(
+    layout.note(
         ws,
         note_row,
         f"Garis putus-putus: batas CUKUP ({CUKUP_MIN:g}, kuning) dan BAIK ({BAIK_MIN:g}, hijau). "
@@ -495,33 +386,13 @@ def _score_chart(ws: Worksheet, data: LeadershipData, anchor_row: int) -> int:
     return note_row + 1
 
 
-def _signature_block(ws: Worksheet, data: LeadershipData, row: int) -> int:
-    a = data.approval
-    place = f"{a.approved_at:%d/%m/%Y}"
-    lines = [
-        ("Mengetahui,", sheets.BOLD),
-        (f"Ketua Bawaslu Provinsi {data.province_name}", sheets.BOLD),
-        (f"Disetujui secara elektronik oleh {a.approved_by}", None),
-        (f"pada {sheets.local_time_text(a.approved_at)} (draf versi {a.version})", None),
-        ("", None),
-        ("( ...................................................... )", None),
-        (f"Tanggal: {place}", None),
-    ]
-    for text, font in lines:
-        cell = sheets.text_cell(ws, row, 4, text)
-        if font is not None:
-            cell.font = font
-        row += 1
-    return row
-
-
 # --- Kinerja Kab-Kota ---------------------------------------------------------------------------
 
 
 def _performance_sheet(ws: Worksheet, data: LeadershipData) -> None:
     width = len(PERFORMANCE_COLUMNS)
     sheets.set_widths(ws, [c[3] for c in PERFORMANCE_COLUMNS])
-    top = _title_block(
+    top = layout.title_block(
         ws, data, "Kinerja Kab-Kota", "Siapa di posisi mana, dan mengapa? (urut peringkat)", width
     )
     weights = ScoreWeights(*data.weights) if data.weights else ScoreWeights()
@@ -535,7 +406,7 @@ def _performance_sheet(ws: Worksheet, data: LeadershipData) -> None:
     column = 1
     for group, columns in PERFORMANCE_GROUPS:
         label = f"{group} ({group_weights[group]})" if group in group_weights else group
-        _header(ws, top, [label] + [""] * (len(columns) - 1), first_column=column)
+        layout.header(ws, top, [label] + [""] * (len(columns) - 1), first_column=column)
         if len(columns) > 1:
             ws.merge_cells(
                 start_row=top, start_column=column, end_row=top, end_column=column + len(columns) - 1
@@ -547,7 +418,7 @@ def _performance_sheet(ws: Worksheet, data: LeadershipData) -> None:
     weeks = data.districts[0].get("weeks_in_period") if data.districts else len(data.weeks)
     headers[headers.index("Laporan Masuk (jumlah)")] = f"Laporan Masuk (dari {expected})"
     headers[headers.index("Minggu dengan Pleno (jumlah)")] = f"Minggu ber-Pleno (dari {weeks})"
-    _header(ws, header, headers)
+    layout.header(ws, header, headers)
     ws.row_dimensions[top].height = 30
     ws.row_dimensions[header].height = 58
     row = header
@@ -558,31 +429,29 @@ def _performance_sheet(ws: Worksheet, data: LeadershipData) -> None:
             if kind == "text":
                 sheets.text_cell(ws, row, col, value)
             elif kind == "status":
-                _status_cell(ws, row, col, value)
+                layout.status_cell(ws, row, col, value)
             elif kind == "change" and value is None:
-                cell = sheets.text_cell(ws, row, col, NOT_REPORTED)
-                cell.alignment = sheets.CENTER
+                sheets.style(sheets.text_cell(ws, row, col, NOT_REPORTED), alignment=sheets.CENTER)
             else:
                 cell = sheets.number_cell(ws, row, col, value, _FORMATS[kind])
                 if kind == "rate":
-                    fill = rate_fill(value)
-                    if fill is not None:
-                        cell.fill = fill
+                    sheets.style(cell, fill=layout.rate_fill(value))
                 elif kind == "score":
-                    cell.fill = STATUS_FILLS.get(d.get("status") or "", sheets.GREY)
-                    cell.font = sheets.BOLD
+                    sheets.style(
+                        cell, fill=STATUS_FILLS.get(d.get("status") or "", sheets.GREY), font=sheets.BOLD
+                    )
     sheets.border_range(ws, top, row, 1, width)
     for r in range(header + 1, row + 1):
-        ws.cell(row=r, column=3).alignment = Alignment(shrink_to_fit=True)
+        sheets.style(ws.cell(row=r, column=3), alignment=SHRINK)
     note = row + 2
-    note = _note(
+    note = layout.note(
         ws,
         note,
         f"Skor = 100 × ({weights.reporting:g}·tingkat pelaporan + {weights.on_time:g}·ketepatan waktu + "
         f"{weights.pleno:g}·kepatuhan pleno + {weights.completeness:g}·isian lengkap + "
         f"{weights.documented:g}·kegiatan berbukti dukung); nilai kosong dihitung 0. Rincian di lembar Metode.",
     )
-    note = _note(
+    note = layout.note(
         ws,
         note,
         f"Warna persentase: hijau ≥ {BAIK_MIN:g}%, kuning {CUKUP_MIN:g}–<{BAIK_MIN:g}%, "
@@ -590,7 +459,7 @@ def _performance_sheet(ws: Worksheet, data: LeadershipData) -> None:
         f"{NOT_REPORTED} = tidak ada skor periode sebelumnya.",
     )
     ws.freeze_panes = ws.cell(row=header + 1, column=4)
-    _print_setup(ws, data, f"{top}:{header}")
+    layout.print_setup(ws, data, f"{top}:{header}")
 
 
 # --- Kelengkapan Laporan --------------------------------------------------------------------------
@@ -600,7 +469,7 @@ def _reporting_sheet(ws: Worksheet, data: LeadershipData) -> None:
     months = list(data.period.months)
     width = 2 + len(months) + 2
     sheets.set_widths(ws, [7, 26, *[24] * len(months), 12, 12])
-    top = _title_block(ws, data, "Kelengkapan Laporan", "Siapa melaporkan apa, dan kapan?", width)
+    top = layout.title_block(ws, data, "Kelengkapan Laporan", "Siapa melaporkan apa, dan kapan?", width)
     headers = [
         "Kode",
         "Kabupaten/Kota",
@@ -608,7 +477,7 @@ def _reporting_sheet(ws: Worksheet, data: LeadershipData) -> None:
         f"Masuk (dari {len(months)})",
         "Tepat Waktu",
     ]
-    _header(ws, top, headers)
+    layout.header(ws, top, headers)
     cells = {(r["district_code"], r["year"], r["month"]): r for r in data.reporting}
     codes = sorted({r["district_code"] for r in data.reporting})
     names = {r["district_code"]: r["district_name"] for r in data.reporting}
@@ -623,8 +492,7 @@ def _reporting_sheet(ws: Worksheet, data: LeadershipData) -> None:
             r = cells.get((code, year, month))
             text, fill = _reporting_text(r)
             cell = sheets.text_cell(ws, row, 3 + offset, text)
-            cell.fill = fill
-            cell.alignment = sheets.CENTER
+            sheets.style(cell, fill=fill, alignment=sheets.CENTER)
             if r and r["state"] in (ON_TIME, LATE):
                 received += 1
                 month_totals[offset][0] += 1
@@ -647,7 +515,7 @@ def _reporting_sheet(ws: Worksheet, data: LeadershipData) -> None:
     ).font = sheets.BOLD
     sheets.border_range(ws, top, row, 1, width)
     deadline = f"hari ke-{data.deadline.day} bulan berikutnya" if data.deadline else "batas waktu"
-    _note(
+    layout.note(
         ws,
         row + 2,
         f"Hijau: tepat waktu (tanggal diterima); kuning: terlambat (n hari setelah batas, {deadline}); "
@@ -655,7 +523,7 @@ def _reporting_sheet(ws: Worksheet, data: LeadershipData) -> None:
         "yang diterima (perbaikan sesudahnya tidak membuatnya terlambat).",
     )
     ws.freeze_panes = ws.cell(row=top + 1, column=3)
-    _print_setup(ws, data, f"{top}:{top}")
+    layout.print_setup(ws, data, f"{top}:{top}")
 
 
 def _reporting_text(r: dict[str, Any] | None) -> tuple[str, PatternFill]:
@@ -676,7 +544,7 @@ def _pleno_sheet(ws: Worksheet, data: LeadershipData) -> None:
     n = len(data.weeks)
     width = 2 + n + 2
     sheets.set_widths(ws, [7, 24, *[10] * n, 9.5, 9.5])
-    top = _title_block(
+    top = layout.title_block(
         ws,
         data,
         "Pleno Mingguan",
@@ -689,7 +557,7 @@ def _pleno_sheet(ws: Worksheet, data: LeadershipData) -> None:
         end = datetime.fromordinal(sunday)
         headers.append(f"Minggu {i}\n{monday:%d/%m}–{end:%d/%m}")
     headers += [f"Minggu ber-Pleno (dari {n})", "Kepatuhan (%)"]
-    _header(ws, top, headers)
+    layout.header(ws, top, headers)
     ws.row_dimensions[top].height = 45
     row = top
     for d in data.districts:
@@ -706,14 +574,11 @@ def _pleno_sheet(ws: Worksheet, data: LeadershipData) -> None:
             else:
                 mark, fill = NO, sheets.RED
             cell = sheets.text_cell(ws, row, 3 + offset, mark)
-            cell.fill = fill
-            cell.alignment = sheets.CENTER
+            sheets.style(cell, fill=fill, alignment=sheets.CENTER)
         weeks_held = sum(1 for y, w, _m in data.weeks if (y, w) in held)
         sheets.number_cell(ws, row, 3 + n, weeks_held, sheets.INTEGER)
         cell = sheets.number_cell(ws, row, 4 + n, d.get("pleno_compliance"), sheets.PERCENT)
-        fill = rate_fill(d.get("pleno_compliance"))
-        if fill is not None:
-            cell.fill = fill
+        sheets.style(cell, fill=layout.rate_fill(d.get("pleno_compliance")))
     sheets.border_range(ws, top, row, 1, width)
     first, last = data.weeks[0][2] if data.weeks else None, data.weeks[-1][2] if data.weeks else None
     span = (
@@ -721,14 +586,14 @@ def _pleno_sheet(ws: Worksheet, data: LeadershipData) -> None:
         if first and last
         else ""
     )
-    _note(
+    layout.note(
         ws,
         row + 2,
         f"{YES} = ada pleno Rutin yang kuorum pada minggu itu; {NO} = tidak ada; {NOT_REPORTED} (abu-abu) = laporan "
         f"bulan minggu itu belum masuk, jadi tidak diketahui. Minggu Senin–Minggu (ISO); {span}.",
     )
     ws.freeze_panes = ws.cell(row=top + 1, column=3)
-    _print_setup(ws, data, f"{top}:{top}")
+    layout.print_setup(ws, data, f"{top}:{top}")
 
 
 # --- Pencegahan ----------------------------------------------------------------------------------
@@ -746,7 +611,7 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
     jenis = _jenis_columns(data)
     width = 2 + max(len(FORMS), len(jenis)) + 3
     sheets.set_widths(ws, [7, 24, *[10.5] * (width - 2)])
-    row = _title_block(
+    row = layout.title_block(
         ws,
         data,
         "Pencegahan",
@@ -792,9 +657,7 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
         cell = sheets.number_cell(
             ws, row, 3 + len(FORMS) + 2, d.get("prevention_documented_rate"), sheets.PERCENT
         )
-        fill = rate_fill(d.get("prevention_documented_rate"))
-        if fill is not None:
-            cell.fill = fill
+        sheets.style(cell, fill=layout.rate_fill(d.get("prevention_documented_rate")))
         for offset, g in enumerate(STAGE_GROUPS):
             value = sum(groups[g] for groups in data.stages_by_form(code).values())
             sheets.number_cell(ws, row, stage_column + offset, value, sheets.INTEGER)
@@ -816,7 +679,7 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
     sheets.text_cell(ws, row, 1, "B. Menurut Jenis Kegiatan: jumlah kegiatan").font = sheets.SUBTITLE_FONT
     row += 1
     second = row
-    _header(ws, row, ["Kode", "Kabupaten/Kota", *[j.replace("/", "/ ") for j in jenis]])
+    layout.header(ws, row, ["Kode", "Kabupaten/Kota", *[j.replace("/", "/ ") for j in jenis]])
     ws.row_dimensions[row].height = 58
     jenis_totals = [0] * len(jenis)
     for d in data.districts:
@@ -838,14 +701,14 @@ def _prevention_sheet(ws: Worksheet, data: LeadershipData) -> None:
     sheets.border_range(ws, second, row, 1, 2 + len(jenis))
     row = _stage_table(ws, row + 2, data)
     row += 2
-    row = _note(
+    row = layout.note(
         ws,
         row,
         "Bentuk menurut pemetaan Jenis Kegiatan → Bentuk (konfigurasi, lihat Metode). Warna: makin hijau makin banyak "
         f"kegiatan. Tahapan: kolom Tahapan laporan kab/kota; '{vocab.NON_STAGE}' atau tahapan yang diawasi; "
         f"'{NO_STAGE}' = kolom kosong atau tidak ada.",
     )
-    _print_setup(ws, data, f"{top}:{top}")
+    layout.print_setup(ws, data, f"{top}:{top}")
 
 
 def _stage_table(ws: Worksheet, row: int, data: LeadershipData) -> int:
@@ -879,14 +742,14 @@ def _stage_table(ws: Worksheet, row: int, data: LeadershipData) -> int:
 def _kelembagaan_sheet(ws: Worksheet, data: LeadershipData) -> None:
     width = 2 + len(vocab.ASPECTS) + 1
     sheets.set_widths(ws, [7, 24, *[11.5] * len(vocab.ASPECTS), 10])
-    top = _title_block(
+    top = layout.title_block(
         ws,
         data,
         "Kelembagaan",
         "Sejauh mana capaian 8 aspek penguatan kelembagaan? (capaian %, rata-rata program)",
         width,
     )
-    _header(ws, top, ["Kode", "Kabupaten/Kota", *vocab.ASPECTS, "Rata-rata (%)"])
+    layout.header(ws, top, ["Kode", "Kabupaten/Kota", *vocab.ASPECTS, "Rata-rata (%)"])
     ws.row_dimensions[top].height = 60
     row = top
     for d in data.districts:
@@ -902,13 +765,13 @@ def _kelembagaan_sheet(ws: Worksheet, data: LeadershipData) -> None:
     if data.districts:
         _colour_scale(ws, sheets.table_ref(top + 1, row, 3, width), percent=True)
     sheets.border_range(ws, top, row, 1, width)
-    _note(
+    layout.note(
         ws,
         row + 2,
         "Angka = rata-rata Capaian (%) program per aspek (0 merah – 100 hijau); kosong = aspek tidak dilaporkan.",
     )
     ws.freeze_panes = ws.cell(row=top + 1, column=3)
-    _print_setup(ws, data, f"{top}:{top}")
+    layout.print_setup(ws, data, f"{top}:{top}")
 
 
 # --- Catatan Data --------------------------------------------------------------------------------
@@ -925,19 +788,6 @@ ISSUE_COLUMNS = (
 )
 
 
-def row_height(texts: list[tuple[str | None, float]], line_height: float = 12.75) -> float:
-    """Height that shows wrapped text whole: the most lines any cell needs at its width
-    (about 1.1 characters of Calibri 11 per width unit), so a row never overprints the next."""
-    lines = 1
-    for text, width in texts:
-        if not text:
-            continue
-        per_line = max(1.0, (width - 1) * 1.1)
-        needed = sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
-        lines = max(lines, needed)
-    return lines * line_height + 2
-
-
 def issue_cell_text(cell: str | None, excel_row: int) -> str:
     """``I5`` as the district's feedback names it; issues loaded before the warehouse kept the
     address (migration 0006) show ``baris 5``, their column header standing beside it."""
@@ -947,14 +797,14 @@ def issue_cell_text(cell: str | None, excel_row: int) -> str:
 def _issues_sheet(ws: Worksheet, data: LeadershipData) -> None:
     width = len(ISSUE_COLUMNS)
     sheets.set_widths(ws, [w for _h, w in ISSUE_COLUMNS])
-    top = _title_block(
+    top = layout.title_block(
         ws,
         data,
         "Catatan Data",
         f"Baris mana pada laporan yang dihitung bermasalah? ({len(data.issues)} catatan)",
         width,
     )
-    _header(ws, top, [h for h, _w in ISSUE_COLUMNS])
+    layout.header(ws, top, [h for h, _w in ISSUE_COLUMNS])
     row = top
     for issue in data.issues:
         row += 1
@@ -970,7 +820,7 @@ def _issues_sheet(ws: Worksheet, data: LeadershipData) -> None:
         ]
         for column, value in enumerate(values, start=1):
             sheets.text_cell(ws, row, column, value).alignment = sheets.WRAP_TOP
-        ws.row_dimensions[row].height = row_height(
+        ws.row_dimensions[row].height = layout.row_height(
             [(v, w) for v, (_h, w) in zip(values, ISSUE_COLUMNS, strict=True)]
         )
     if data.issues:
@@ -980,23 +830,17 @@ def _issues_sheet(ws: Worksheet, data: LeadershipData) -> None:
         row += 1
         sheets.text_cell(ws, row, 1, "Tidak ada catatan per baris pada laporan yang dihitung.")
     ws.freeze_panes = ws.cell(row=top + 1, column=1)
-    _print_setup(ws, data, f"{top}:{top}")
+    layout.print_setup(ws, data, f"{top}:{top}")
 
 
 # --- Metode --------------------------------------------------------------------------------------
 
 
 def _method_sheet(ws: Worksheet, data: LeadershipData) -> None:
-    sheets.set_widths(ws, [30, 100])
-    top = _title_block(ws, data, "Metode", "Dari mana setiap angka berasal?", 2)
     w = ScoreWeights(*data.weights) if data.weights else ScoreWeights()
     deadline = sheets.local_time_text(data.deadline) if data.deadline else "-"
     entries: list[tuple[str, str]] = [
-        (
-            "Status laporan",
-            "DRAF: belum disetujui, tidak dikirim. SEMENTARA: periode belum selesai, tidak dikirim dan "
-            "tidak dimintakan persetujuan. FINAL: disetujui pimpinan (nama dan waktu tercantum), lalu dikirim.",
-        ),
+        layout.REPORT_STATES_ENTRY,
         (
             "Periode",
             f"{data.period.label_id} ({data.period.period_id}), {len(data.weeks)} minggu ISO (Senin–Minggu) "
@@ -1012,16 +856,8 @@ def _method_sheet(ws: Worksheet, data: LeadershipData) -> None:
             "Per kab/kota dan bulan hanya berkas terakhir yang diterima (perbaikan menggantikan yang "
             "lama); ketepatan waktu dari berkas pertama. Pleno/kegiatan yang sama dalam beberapa berkas dihitung sekali.",
         ),
-        (
-            "Skor",
-            f"100 × ({w.reporting:g} × tingkat pelaporan + {w.on_time:g} × ketepatan waktu + {w.pleno:g} × kepatuhan "
-            f"pleno + {w.completeness:g} × isian lengkap + {w.documented:g} × kegiatan berbukti dukung); nilai kosong = 0.",
-        ),
-        (
-            "Status kab/kota",
-            f"TIDAK MELAPOR bila tidak ada laporan diterima; selain itu BAIK bila skor ≥ {BAIK_MIN:g}, "
-            f"CUKUP bila {CUKUP_MIN:g} ≤ skor < {BAIK_MIN:g}, KURANG bila skor < {CUKUP_MIN:g}.",
-        ),
+        layout.score_entry(w),
+        layout.STATUS_ENTRY,
         ("Peringkat", "1 = skor tertinggi di provinsi; skor sama berbagi peringkat terendah."),
         ("Perubahan skor", "Skor periode ini dikurangi skor periode sebelumnya; – bila belum ada."),
         ("Tingkat pelaporan", "Bulan yang laporannya diterima ÷ bulan dalam periode (2)."),
@@ -1076,14 +912,4 @@ def _method_sheet(ws: Worksheet, data: LeadershipData) -> None:
             f"{sheets.local_time_text(data.generated_at)} oleh rekap (Airflow: konsolidasi dua bulanan).",
         ),
     ]
-    _header(ws, top, ["Istilah", "Definisi"])
-    row = top
-    for term, definition in entries:
-        row += 1
-        sheets.text_cell(ws, row, 1, term).font = sheets.BOLD
-        cell = sheets.text_cell(ws, row, 2, definition)
-        cell.alignment = sheets.WRAP_TOP
-        ws.cell(row=row, column=1).alignment = sheets.WRAP_TOP
-        ws.row_dimensions[row].height = row_height([(term, 30), (definition, 100)])
-    sheets.border_range(ws, top, row, 1, 2)
-    _print_setup(ws, data, f"{top}:{top}")
+    layout.method_sheet(ws, data, entries)

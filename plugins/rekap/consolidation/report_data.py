@@ -13,7 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from rekap.consolidation.metrics import STATUS_KURANG, STATUS_NONE, read_district_mart, read_province_mart
+from rekap.consolidation.metrics import (
+    STATUS_BAIK,
+    STATUS_CUKUP,
+    STATUS_KURANG,
+    STATUS_NONE,
+    read_district_mart,
+    read_province_mart,
+)
 from rekap.consolidation.prevention_forms import form_of
 from rekap.periods import Period, week_monday, weeks_of_period
 from rekap.report import vocab
@@ -53,6 +60,13 @@ class LeadershipData:
     reporting: list[dict[str, Any]] = field(default_factory=list)
     # district_code, district_name, file_name, sheet, excel_row, column_name, value, problem
     issues: list[dict[str, Any]] = field(default_factory=list)
+
+    report_title = "LAPORAN KOMPREHENSIF"
+    coverage = ""  # the office says it: one province
+
+    @property
+    def issuer(self) -> str:
+        return f"Bawaslu Provinsi {self.province_name}"
 
     @property
     def missing_reports(self) -> list[dict[str, Any]]:
@@ -243,3 +257,59 @@ def load_leadership_data(
     for row in data.districts:
         row["period_start"], row["period_end"] = as_date(row["period_start"]), as_date(row["period_end"])
     return data
+
+
+# --- the national report (several provinces served) ------------------------------------------
+
+# Perlu Perhatian of the national workbook, part A: this many KURANG districts, the lowest
+# scores first (part B lists every district that did not report).
+NATIONAL_LOWEST = 20
+# the national mart's district counts per status, in the status order of the reports
+NATIONAL_STATUS_COLUMNS = {
+    STATUS_BAIK: "districts_baik",
+    STATUS_CUKUP: "districts_cukup",
+    STATUS_KURANG: "districts_kurang",
+    STATUS_NONE: "districts_tidak_melapor",
+}
+
+
+@dataclass
+class NationalData:
+    """What the national workbook shows (rekap.consolidation.national_workbook), from the national
+    and district marts of the served provinces: nothing is computed again here."""
+
+    period: Period
+    generated_at: datetime  # aware, in the deployment's time zone
+    provinces: list[dict[str, Any]]  # mart_national_period rows with rank, in rank order
+    total: dict[str, Any]  # the nation's row: sums, rates over the sums, mean district score
+    lowest: list[dict[str, Any]]  # mart_district_period rows: the lowest KURANG scores
+    not_reported: list[dict[str, Any]]  # mart_district_period rows: TIDAK MELAPOR, by province
+    lowest_limit: int = NATIONAL_LOWEST
+    state: str = "DRAF"  # DRAF | SEMENTARA | FINAL (rekap.consolidation.approval)
+    approval: Any = None  # rekap.consolidation.approval.Approval on the FINAL version
+    deadline: datetime | None = None  # the last deadline of the period's last month
+    weights: tuple[float, ...] = ()  # score weights in force
+
+    report_title = "LAPORAN KOMPREHENSIF NASIONAL"
+    issuer = "Bawaslu Republik Indonesia"
+
+    @property
+    def coverage(self) -> str:
+        return f"{len(self.provinces)} provinsi, {self.total.get('districts_total') or 0} kab/kota"
+
+
+def load_national_data(
+    conn: Connection, period: Period, generated_at: datetime, lowest_limit: int = NATIONAL_LOWEST
+) -> NationalData:
+    """The national workbook's content for one period; ``mart_national_period`` must be computed."""
+    params = {"period_id": period.period_id, "limit": lowest_limit}
+    (total,) = _query(conn, "report_national_total.sql", params)
+    return NationalData(
+        period=period,
+        generated_at=generated_at,
+        provinces=_query(conn, "report_national_provinces.sql", params),
+        total=total,
+        lowest=_query(conn, "report_national_lowest.sql", params),
+        not_reported=_query(conn, "report_national_not_reported.sql", params),
+        lowest_limit=lowest_limit,
+    )

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, PatternFill
 
 from rekap import sheets
+from rekap.intake.small_xlsx import Book, Sheet, Style
 from rekap.periods import next_month, report_deadline, week_monday, weeks_of_month
 from rekap.registry import District
 from rekap.report import cells, vocab
@@ -326,6 +327,34 @@ def what_to_do(report: Report, district: District | None, timing: Timing, now: d
 
 
 # --- the feedback workbook -------------------------------------------------------------------
+# Written by small_xlsx, not openpyxl: one is written for every file an intake run processes, and
+# openpyxl's fixed cost per workbook (~5 ms, write-only mode too) was most of the feedback's
+# cost. The styles are sheets.py's; small_xlsx keeps the file as openpyxl wrote it.
+
+_STATUS_FONT = sheets.font(bold=True, size=13)
+_STATUS_ALIGNMENT = Alignment(vertical="center")
+_TITLE = "title"
+_LABEL = "label"
+_TEXT = "text"
+_STATUS_LABEL = "status_label"
+_LATE = "late"
+_SUBTITLE = "subtitle"
+_SUBTITLE_LABEL = "subtitle_label"
+_HEADER = "header"
+_ISSUE = "issue"
+_STYLES = {
+    _TITLE: Style(font=sheets.TITLE_FONT),
+    _LABEL: Style(font=sheets.BOLD, alignment=sheets.WRAP_TOP),
+    _TEXT: Style(alignment=sheets.WRAP_TOP),
+    _STATUS_LABEL: Style(font=sheets.BOLD),
+    **{key: Style(_STATUS_FONT, fill, _STATUS_ALIGNMENT) for key, fill in _FILLS.items()},  # the status
+    _LATE: Style(sheets.BOLD, sheets.RED, sheets.WRAP_TOP),
+    _SUBTITLE: Style(font=sheets.SUBTITLE_FONT),
+    _SUBTITLE_LABEL: Style(font=sheets.SUBTITLE_FONT, alignment=sheets.WRAP_TOP),
+    _HEADER: Style(sheets.HEADER_FONT, sheets.HEADER_FILL, sheets.HEADER_ALIGNMENT, sheets.BORDER),
+    _ISSUE: Style(alignment=sheets.WRAP_TOP, border=sheets.BORDER),
+}
+_BOOK = Book(("Ringkasan", "Catatan"), _STYLES)
 
 
 def write_feedback(
@@ -345,39 +374,31 @@ def write_feedback(
     timing = timing or Timing()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / feedback_filename(district.district_code, report, now_local)
-    wb = Workbook()
-    _summary_sheet(wb.active, report, district, now_local, timing, highlighted)
-    _issues_sheet(wb.create_sheet("Catatan"), report)
-    wb.save(path)
-    return path
+    summary = _summary_sheet(report, district, now_local, timing, highlighted)
+    return _BOOK.write(path, [summary, _issues_sheet(report)])
 
 
 def _summary_sheet(
-    ws, report: Report, district: District, now_local: datetime, timing: Timing, highlighted: Path | None
-) -> None:
-    ws.title = "Ringkasan"
+    report: Report, district: District, now_local: datetime, timing: Timing, highlighted: Path | None
+) -> Sheet:
+    ws = Sheet("Ringkasan", widths=[30, 86], landscape=False, one_page=True)
     key = status_key(report)
-    sheets.set_widths(ws, [30, 86])
-    sheets.text_cell(ws, 1, 1, "UMPAN BALIK PEMROSESAN LAPORAN BULANAN").font = sheets.TITLE_FONT
-    sheets.text_cell(ws, 2, 1, f"Bawaslu Provinsi {district.province_name}")
+    ws.text(1, 1, "UMPAN BALIK PEMROSESAN LAPORAN BULANAN", _TITLE)
+    ws.text(2, 1, f"Bawaslu Provinsi {district.province_name}")
     row = 4
     lines = verdict_lines(report, district, timing)
     after = next(i for i, (label, _) in enumerate(lines) if label == "Status")  # before the status
     lines.insert(after, ("Waktu diproses", sheets.local_time_text(now_local)))
     for label, text in lines:
         if label == "Status":
-            sheets.text_cell(ws, row, 1, label).font = sheets.BOLD
-            status = sheets.text_cell(ws, row, 2, text)
-            status.font = sheets.font(bold=True, size=13)
-            status.fill = _FILLS[key]
-            status.alignment = Alignment(vertical="center")
-            ws.row_dimensions[row].height = 22
+            ws.text(row, 1, label, _STATUS_LABEL)
+            ws.text(row, 2, text, key)
+            ws.height(row, 22)
             row += 1
+        elif label == "Ketepatan waktu" and text.startswith("TERLAMBAT"):
+            row = _wrapped(ws, row, label, text, _LATE)
         else:
             row = _wrapped(ws, row, label, text)
-        if label == "Ketepatan waktu" and text.startswith("TERLAMBAT"):
-            ws.cell(row=row - 1, column=2).fill = sheets.RED
-            ws.cell(row=row - 1, column=2).font = sheets.BOLD
     if key == ACCEPTED_WITH_ISSUES:
         if highlighted is not None:
             copy = f"{highlighted.name} (di folder yang sama): salinan laporan Anda, sel bermasalah diwarnai merah"
@@ -387,24 +408,25 @@ def _summary_sheet(
         row = _wrapped(ws, row, "Salinan bertanda", copy)
     row += 1
     if report.warnings:
-        sheets.text_cell(ws, row, 1, "Peringatan").font = sheets.SUBTITLE_FONT
+        ws.text(row, 1, "Peringatan", _SUBTITLE)
         row += 1
         for warning in report.warnings:
             row = _wrapped(ws, row, "•", warning)
         row += 1
-    _wrapped(ws, row, "Apa yang harus dilakukan", what_to_do(report, district, timing, now_local))
-    ws.cell(row=row, column=1).font = sheets.SUBTITLE_FONT
-    sheets.page_setup(ws, landscape=False, one_page=True)
+    todo = what_to_do(report, district, timing, now_local)
+    _wrapped(ws, row, "Apa yang harus dilakukan", todo, label_style=_SUBTITLE_LABEL)
+    return ws
 
 
-def _wrapped(ws, row: int, label: str, text: str | None) -> int:
+def _wrapped(
+    ws: Sheet, row: int, label: str, text: str | None, style: str = _TEXT, label_style: str = _LABEL
+) -> int:
     """A label and a long text (possibly from the district) in a wrapped cell tall enough to read."""
-    sheets.text_cell(ws, row, 1, label).font = sheets.BOLD
-    ws.cell(row=row, column=1).alignment = sheets.WRAP_TOP
-    sheets.text_cell(ws, row, 2, text).alignment = sheets.WRAP_TOP
-    # LibreOffice/Excel do not grow rows written by openpyxl: estimate ~80 characters a line.
+    ws.text(row, 1, label, label_style)
+    ws.text(row, 2, text, style)
+    # LibreOffice/Excel do not grow rows whose height the file sets: estimate ~80 characters a line.
     lines = sum(1 + len(part) // 80 for part in (text or "").split("\n"))
-    ws.row_dimensions[row].height = max(15, 15 * lines)
+    ws.height(row, max(15, 15 * lines))
     return row + 1
 
 
@@ -413,11 +435,13 @@ def issue_rows(report: Report) -> list[tuple[str, str, int, str, str, str]]:
     return [(i.sheet, i.cell, i.row, i.column, value_text(i), i.problem) for i in report.issues]
 
 
-def _issues_sheet(ws, report: Report) -> None:
+def _issues_sheet(report: Report) -> Sheet:
     widths = [13, 7, 7, 18, 26, 60]
-    sheets.set_widths(ws, widths)
-    sheets.header_row(ws, 1, ISSUE_HEADERS)
-    ws.freeze_panes = "A2"
+    # A column is widened when its header's longest word would break (as sheets.header_row does).
+    shown = [max(w, sheets.header_width(h)) for w, h in zip(widths, ISSUE_HEADERS, strict=True)]
+    ws = Sheet("Catatan", widths=shown, freeze_header=True, title_rows="1:1")
+    for column, title in enumerate(ISSUE_HEADERS, start=1):
+        ws.text(1, column, title, _HEADER)
     last_column = len(ISSUE_HEADERS)
     if not report.issues:
         message = (
@@ -425,27 +449,21 @@ def _issues_sheet(ws, report: Report) -> None:
             if report.rejection
             else "Tidak ada catatan: semua baris terbaca dengan benar."
         )
-        sheets.text_cell(ws, 2, 1, message)
-        ws.auto_filter.ref = sheets.table_ref(1, 1, 1, last_column)
-        sheets.page_setup(ws, title_rows="1:1")
-        return
-    for row, values in enumerate(issue_rows(report), start=2):
-        sheet, cell, excel_row, column, value, problem = values
-        sheets.text_cell(ws, row, 1, sheet)
-        sheets.text_cell(ws, row, 2, cell)
-        sheets.number_cell(ws, row, 3, excel_row)
-        sheets.text_cell(ws, row, 4, column)
-        sheets.text_cell(ws, row, 5, value)
-        sheets.text_cell(ws, row, 6, problem)
-        for column_index in range(1, last_column + 1):
-            ws.cell(row=row, column=column_index).alignment = sheets.WRAP_TOP
-        # Rows written by openpyxl do not grow: size them for the longest wrapped text.
+        ws.text(2, 1, message)
+        ws.autofilter = sheets.table_ref(1, 1, 1, last_column)
+        return ws
+    for row, (sheet, cell, excel_row, column, value, problem) in enumerate(issue_rows(report), start=2):
+        ws.text(row, 1, sheet, _ISSUE)
+        ws.text(row, 2, cell, _ISSUE)
+        ws.number(row, 3, excel_row, _ISSUE)
+        ws.text(row, 4, column, _ISSUE)
+        ws.text(row, 5, value, _ISSUE)
+        ws.text(row, 6, problem, _ISSUE)
+        # Rows whose height the file sets do not grow: size them for the longest wrapped text.
         lines = max(1 + len(value) // (widths[4] - 2), 1 + len(problem) // (widths[5] - 4))
-        ws.row_dimensions[row].height = 15 * lines
-    last = len(report.issues) + 1
-    sheets.border_range(ws, 2, last, 1, last_column)
-    ws.auto_filter.ref = sheets.table_ref(1, last, 1, last_column)
-    sheets.page_setup(ws, title_rows="1:1")
+        ws.height(row, 15 * lines)
+    ws.autofilter = sheets.table_ref(1, len(report.issues) + 1, 1, last_column)
+    return ws
 
 
 # --- the highlighted copy --------------------------------------------------------------------

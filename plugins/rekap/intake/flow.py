@@ -2,8 +2,9 @@
 
 The path of one file:
   scan     -> seen in inbox/<district>/, waits until its size and mtime are stable
-  check    -> read + GX rules (rekap.report.check), many files per GX call
-  load     -> one transaction: submission, records, issues, supersession
+  check    -> read + GX rules (rekap.report.check): one GX run per record kind for a whole
+              chunk of files (FILES_PER_CHECK, across districts)
+  load     -> one transaction per chunk: submissions, records, issues, supersession
   feedback -> feedback/<district>/Umpan_Balik_...xlsx
   move     -> archive/<district>/ or rejected/<district>/ (never overwriting)
 A crash anywhere leaves the file in the inbox; the next run recognises its bytes (sha256)
@@ -14,15 +15,18 @@ processed afresh. One district is processed by one run at a time (a lock file).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
 import stat
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.exc import IntegrityError
 
 from rekap.drive import (
@@ -58,11 +62,24 @@ from rekap.intake.outcomes import (
     summarize,
 )
 from rekap.intake.scan import scan_inbox
-from rekap.intake.submissions import insert_submission, record_run, store_dq, submission_by_sha
+from rekap.intake.submissions import (
+    insert_records,
+    insert_submission,
+    insert_submission_row,
+    record_run,
+    store_dq,
+    submission_by_sha,
+    submissions_by_sha,
+    supersede,
+)
 from rekap.report import vocab
 from rekap.report.model import REJECTED, Report
 from rekap.settings import Settings
-from rekap.warehouse import WarehouseError, as_datetime, transaction
+from rekap.warehouse import WarehouseError, as_datetime, sync_registry, transaction
+
+# Files checked and loaded together: GX's fixed cost (~0.35 s per suite run) and a transaction
+# per chunk, while a chunk's reports stay a few tens of MB in memory.
+FILES_PER_CHECK = 1000
 
 
 def _inbox_file_problem(path: Path, district_code: str) -> FileOutcome | None:
@@ -87,64 +104,329 @@ def _inbox_file_problem(path: Path, district_code: str) -> FileOutcome | None:
     return None
 
 
+def process_districts(
+    settings: Settings,
+    ready: Mapping[str, list[str]],
+    run_id: str,
+    now: datetime | None = None,
+) -> list[FileOutcome]:
+    """Check, load, feed back and move the ready files of many districts (``ready``: district
+    code -> inbox paths), in chunks of up to FILES_PER_CHECK files: one GX run per record
+    kind and one warehouse transaction per chunk, so their fixed costs are paid per chunk, not
+    per district or file. A bad file is an outcome, never an exception. A district whose drive
+    folders cannot be used gets ``drive_error`` outcomes for its files and the others go on;
+    only warehouse errors raise."""
+    now = now or datetime.now(UTC)
+    settings.require_shared_root()
+    for code in ready:
+        if settings.registry.get(code) is None:
+            raise ValueError(f"{code} is not a district of province {', '.join(settings.provinces)}")
+    outcomes: list[FileOutcome] = []
+    for chunk in chunk_districts(ready, FILES_PER_CHECK):
+        outcomes += _process_chunk(settings, chunk, run_id, now)
+    return outcomes
+
+
 def process_district(
     settings: Settings, district_code: str, inbox_paths: list[str], run_id: str, now: datetime | None = None
 ) -> list[FileOutcome]:
-    """Check, load, feed back and move the ready files of one district. A bad file is an
-    outcome, never an exception; only infrastructure errors (warehouse, drive) raise. A
-    DriveError carries the outcomes of the files finished before it (``.outcomes``)."""
+    """The ready files of one district (see process_districts)."""
+    return process_districts(settings, {district_code: inbox_paths}, run_id, now)
+
+
+def chunk_districts(ready: Mapping[str, list[str]], files_per_chunk: int) -> list[dict[str, list[str]]]:
+    """Whole districts in code order, each chunk holding up to ``files_per_chunk`` files (a
+    district with more is a chunk of its own): a district is always handled in one chunk."""
+    chunks: list[dict[str, list[str]]] = []
+    current: dict[str, list[str]] = {}
+    size = 0
+    for code in sorted(ready):
+        paths = ready[code]
+        if current and size + len(paths) > files_per_chunk:
+            chunks.append(current)
+            current, size = {}, 0
+        current[code] = list(paths)
+        size += len(paths)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def split_for_tasks(ready: Mapping[str, list[str]], tasks: int) -> list[dict[str, list[str]]]:
+    """Whole districts in code order cut into at most ``tasks`` runs of consecutive codes with
+    about equal file counts: one parallel task per batch pays process start and imports once
+    for all its districts, and a batch is named by its first and last code."""
+    codes = sorted(ready)
+    count = max(1, min(tasks, len(codes)))
+    left = sum(len(ready[c]) for c in codes)
+    batches: list[dict[str, list[str]]] = []
+    current: dict[str, list[str]] = {}
+    size = 0
+    for i, code in enumerate(codes):
+        current[code] = list(ready[code])
+        size += len(ready[code])
+        batches_after = count - len(batches) - 1
+        codes_after = len(codes) - i - 1
+        if batches_after and (size >= left / (batches_after + 1) or codes_after == batches_after):
+            batches.append(current)
+            left -= size
+            current, size = {}, 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+@dataclass(eq=False)  # identity: a district's state, used as a key
+class _District:
+    """One district's files during a chunk, and the drive problem that stopped it, if any."""
+
+    code: str
+    paths: list[str]
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    fresh: list[tuple[Path, str]] = field(default_factory=list)  # (inbox path, sha256) to check and load
+    again: list[tuple[Path, str]] = field(default_factory=list)  # same bytes as a fresh file of this chunk
+    failure: DriveError | None = None
+
+    def result(self) -> list[FileOutcome]:
+        if self.failure is None:
+            return self.outcomes
+        self.failure.outcomes = self.outcomes
+        return drive_error_outcomes(self.code, self.paths, self.failure)
+
+
+@contextlib.contextmanager
+def _drive_problem(district: _District) -> Iterator[None]:
+    """A drive problem stops this district only: its remaining files wait in the inbox."""
+    try:
+        yield
+    except DriveError as exc:
+        district.failure = exc
+
+
+def _process_chunk(
+    settings: Settings, chunk: dict[str, list[str]], run_id: str, now: datetime
+) -> list[FileOutcome]:
     from rekap.report.check import check_files
 
-    now = now or datetime.now(UTC)
-    root = settings.require_shared_root()
-    registry = settings.registry
-    if registry.get(district_code) is None:
-        raise ValueError(f"{district_code} is not a district of province {', '.join(settings.provinces)}")
-    folders = district_folders(root, district_code)
-    with district_lock(folders[INBOX]) as locked:
-        if not locked:
-            return [
-                FileOutcome(
-                    Path(p).name, district_code, OUT_BUSY, p, message="another run holds this district"
-                )
-                for p in inbox_paths
-            ]
-        clean_stale_scratch(folders[FEEDBACK])
-        outcomes: list[FileOutcome] = []
-        try:
-            fresh: list[tuple[Path, str]] = []
-            for p in inbox_paths:
-                path = Path(p)
-                problem = _inbox_file_problem(path, district_code)
-                if problem is None:
-                    try:
-                        digest = sha256_of(path)
-                    except OSError as exc:
-                        problem = _unreadable(path, district_code, exc)
-                if problem is not None:
-                    outcomes.append(problem)
+    root = settings.shared_root
+    districts = [_District(code, paths) for code, paths in chunk.items()]
+    with contextlib.ExitStack() as locks:
+        working: list[_District] = []
+        for d in districts:
+            with _drive_problem(d):
+                folders = district_folders(root, d.code)
+                if not locks.enter_context(district_lock(folders[INBOX])):
+                    d.outcomes = [
+                        FileOutcome(
+                            Path(p).name, d.code, OUT_BUSY, p, message="another run holds this district"
+                        )
+                        for p in d.paths
+                    ]
                     continue
-                earlier = submission_by_sha(settings, digest)
-                if earlier is not None and (earlier["status"] != REJECTED or is_interrupted(earlier, path)):
-                    outcomes.append(_finish_known(settings, path, district_code, earlier, now))
-                else:
-                    fresh.append((path, digest))
-            if fresh:
-                reports, dq = check_files(
-                    [(p, district_code) for p, _ in fresh], registry, now, settings.limits()
-                )
-                store_dq(settings, run_id, district_code, dq, now)
-                for (path, digest), report in zip(fresh, reports, strict=True):
-                    try:
-                        outcomes.append(_load_one(settings, path, digest, district_code, report, run_id, now))
-                    except FileNotFoundError:
-                        if os.path.lexists(path):
-                            raise
-                        outcomes.append(_inbox_file_problem(path, district_code))
-        except DriveError as exc:
-            exc.outcomes = outcomes
+                clean_stale_scratch(folders[FEEDBACK])
+                working.append(d)
+        _triage(settings, [d for d in working if d.failure is None], now)
+        fresh = [(d, path, digest) for d in working if d.failure is None for path, digest in d.fresh]
+        if fresh:
+            reports, dq = check_files(
+                [(path, d.code) for d, path, _ in fresh], settings.registry, now, settings.limits()
+            )
+            _load_chunk(
+                settings,
+                [(d, path, digest, report) for (d, path, digest), report in zip(fresh, reports, strict=True)],
+                dq,
+                run_id,
+                now,
+            )
+        for d in working:
+            for path, digest in d.again:  # their first copy was loaded (or rejected) just now
+                if d.failure is not None:
+                    break
+                with _drive_problem(d):
+                    _process_again(settings, d, path, digest, run_id, now)
+    return [o for d in districts for o in d.result()]
+
+
+def _triage(settings: Settings, districts: list[_District], now: datetime) -> None:
+    """Sort each district's files: problems (flagged), bytes the warehouse knows (finished:
+    repaired or told duplicate), fresh files to check and load, and further copies of bytes
+    that are fresh in this chunk (handled after it, when the first copy is in)."""
+    candidates: list[tuple[_District, Path, str]] = []
+    for d in districts:
+        for p in d.paths:
+            path = Path(p)
+            problem = _inbox_file_problem(path, d.code)
+            if problem is None:
+                try:
+                    digest = sha256_of(path)
+                except OSError as exc:
+                    problem = _unreadable(path, d.code, exc)
+            if problem is not None:
+                d.outcomes.append(problem)
+            else:
+                candidates.append((d, path, digest))
+    with transaction(settings.warehouse_url) as conn:
+        known = submissions_by_sha(conn, [digest for _, _, digest in candidates])
+    fresh: set[str] = set()
+    for d, path, digest in candidates:
+        earlier = known.get(digest)
+        if d.failure is not None:
+            continue
+        if earlier is not None and (earlier["status"] != REJECTED or is_interrupted(earlier, path)):
+            with _drive_problem(d):
+                d.outcomes.append(_finish_known(settings, path, d.code, earlier, now))
+        elif digest in fresh:
+            d.again.append((path, digest))
+        else:
+            fresh.add(digest)
+            d.fresh.append((path, digest))
+
+
+def _process_again(
+    settings: Settings, d: _District, path: Path, digest: str, run_id: str, now: datetime
+) -> None:
+    """A further copy of bytes loaded earlier in this chunk: a duplicate of an accepted file, or
+    checked afresh when the first copy was rejected (rejected bytes are always checked again)."""
+    from rekap.report.check import check_file
+
+    earlier = submission_by_sha(settings, digest)
+    if earlier is not None and (earlier["status"] != REJECTED or is_interrupted(earlier, path)):
+        d.outcomes.append(_finish_known(settings, path, d.code, earlier, now))
+        return
+    report = check_file(path, settings.registry, now, d.code, settings.limits())
+    d.outcomes.append(_load_one_guarded(settings, path, digest, d.code, report, run_id, now))
+
+
+@dataclass
+class _Loaded:
+    """A file committed in the warehouse, waiting for its feedback and move."""
+
+    district: _District
+    path: Path
+    digest: str
+    report: Report
+    submission_id: int
+    stored: Path
+    feedback: Path
+    received_at: datetime
+
+
+def _load_chunk(
+    settings: Settings,
+    items: list[tuple[_District, Path, str, Report]],
+    dq: list,
+    run_id: str,
+    now: datetime,
+) -> None:
+    """The checked files of a chunk in one transaction, then each file's feedback and move.
+    When a concurrent run committed some of the same bytes meanwhile (the unique index on
+    accepted sha256 refuses the whole transaction), the files are loaded one by one instead,
+    each finding what the other run did."""
+    store_dq(settings, run_id, dq, now)
+    try:
+        loaded = _commit_chunk(settings, items, run_id, now)
+    except WarehouseError as exc:
+        if not isinstance(exc.__cause__, IntegrityError):
             raise
-        return outcomes
+        for d, path, digest, report in items:
+            if d.failure is None:
+                with _drive_problem(d):
+                    d.outcomes.append(_load_one_guarded(settings, path, digest, d.code, report, run_id, now))
+        return
+    from rekap.intake.rebuild import record_archived_many
+
+    for d in dict.fromkeys(item.district for item in loaded):
+        # before any move: whatever is in archive/ has its received_at in the manifest
+        with _drive_problem(d):
+            record_archived_many(
+                [
+                    (item.stored, item.digest, item.received_at, item.path, item.feedback)
+                    for item in loaded
+                    if item.district is d and item.report.status != REJECTED
+                ]
+            )
+    for item in loaded:
+        d = item.district
+        if d.failure is not None:
+            continue  # its committed files are finished by the next run (_finish_known)
+        with _drive_problem(d):
+            try:
+                d.outcomes.append(_deliver(settings, item, run_id, now, manifest_written=True))
+            except FileNotFoundError:
+                if os.path.lexists(item.path):
+                    raise
+                d.outcomes.append(_inbox_file_problem(item.path, d.code))
+
+
+def _commit_chunk(
+    settings: Settings, items: list[tuple[_District, Path, str, Report]], run_id: str, now: datetime
+) -> list[_Loaded]:
+    """Submissions, records, issues and supersession of many files: one transaction, one
+    statement per record table. Stored and feedback names are reserved here, so two files of
+    a chunk never get the same one."""
+    codes = sorted({d.code for d, *_ in items})
+    loaded: list[_Loaded] = []
+    with transaction(settings.warehouse_url) as conn:
+        sync_registry(conn, settings.registry.districts)
+        taken = {
+            r[0]
+            for r in conn.execute(
+                text("SELECT stored_path FROM submissions WHERE district_code IN :d").bindparams(
+                    bindparam("d", expanding=True)
+                ),
+                {"d": codes},
+            )
+        }
+        first_seen = _first_seen(settings, conn, [path for _, path, _, _ in items])
+        feedback_names: set[str] = set()
+        for d, path, digest, report in items:
+            target_dir = (
+                settings.shared_root / (REJECTED_DIR if report.status == REJECTED else ARCHIVE) / d.code
+            )
+            stored = unique_path(target_dir / path.name, taken)
+            taken.add(str(stored))
+            feedback = _predicted_feedback_path(settings, report, d.code, now, feedback_names)
+            feedback_names.add(str(feedback))
+            received_at = _received_at(settings, path, first_seen, now)
+            submission_id = insert_submission_row(
+                conn,
+                settings,
+                report,
+                digest,
+                d.code,
+                received_at,
+                now,
+                str(path),
+                str(stored),
+                str(feedback),
+                run_id,
+            )
+            loaded.append(_Loaded(d, path, digest, report, submission_id, stored, feedback, received_at))
+        accepted = [item for item in loaded if item.report.status != REJECTED]
+        insert_records(conn, [(item.submission_id, item.report) for item in accepted])
+        months = {
+            (item.district.code, item.report.identity.year, item.report.identity.month) for item in accepted
+        }
+        for district_code, year, month in sorted(months):
+            supersede(conn, district_code, year, month)
+    return loaded
+
+
+def _load_one_guarded(
+    settings: Settings,
+    path: Path,
+    digest: str,
+    district_code: str,
+    report: Report,
+    run_id: str,
+    now: datetime,
+) -> FileOutcome:
+    try:
+        return _load_one(settings, path, digest, district_code, report, run_id, now)
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise
+        return _inbox_file_problem(path, district_code)
 
 
 def _unreadable(path: Path, district_code: str, exc: OSError) -> FileOutcome:
@@ -272,21 +554,33 @@ def _write_feedback(
     return target
 
 
-def _predicted_feedback_path(settings: Settings, report: Report, district_code: str, now: datetime) -> Path:
+def _predicted_feedback_path(
+    settings: Settings, report: Report, district_code: str, now: datetime, taken: set[str] | None = None
+) -> Path:
     from rekap.intake.feedback import feedback_filename
 
     district = settings.registry.get(district_code)
     name = feedback_filename(district_code, report, now.astimezone(district.zone))
-    return unique_path(settings.shared_root / FEEDBACK / district_code / name)
+    return unique_path(settings.shared_root / FEEDBACK / district_code / name, taken)
 
 
-def _received_at(settings: Settings, conn: Connection, path: Path, now: datetime) -> datetime:
+def _first_seen(settings: Settings, conn: Connection, paths: list[Path]) -> dict[str, datetime]:
+    """When the scan first saw each inbox path (its received time), in one query."""
+    if settings.received_at_source == "mtime" or not paths:
+        return {}
+    rows = conn.execute(
+        text("SELECT inbox_path, first_seen_at FROM inbox_sightings WHERE inbox_path IN :p").bindparams(
+            bindparam("p", expanding=True)
+        ),
+        {"p": [str(p) for p in paths]},
+    )
+    return {row[0]: as_datetime(row[1]) for row in rows}
+
+
+def _received_at(settings: Settings, path: Path, first_seen: dict[str, datetime], now: datetime) -> datetime:
     if settings.received_at_source == "mtime":
         return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    row = conn.execute(
-        text("SELECT first_seen_at FROM inbox_sightings WHERE inbox_path=:p"), {"p": str(path)}
-    ).first()
-    return as_datetime(row[0]) if row else now
+    return first_seen.get(str(path), now)
 
 
 def _load_one(
@@ -298,14 +592,15 @@ def _load_one(
     run_id: str,
     now: datetime,
 ) -> FileOutcome:
-    from rekap.intake.rebuild import record_archived
-
+    """One file in a transaction of its own: the path when a chunk's transaction met a
+    concurrent run's commit of the same bytes, and for further copies of a chunk's bytes."""
     target_dir = (
         settings.shared_root / (REJECTED_DIR if report.status == REJECTED else ARCHIVE) / district_code
     )
     feedback_path = _predicted_feedback_path(settings, report, district_code, now)
     try:
         with transaction(settings.warehouse_url) as conn:
+            sync_registry(conn, settings.registry.districts)
             taken = {
                 r[0]
                 for r in conn.execute(
@@ -313,7 +608,7 @@ def _load_one(
                 )
             }
             stored = unique_path(target_dir / path.name, taken)
-            received_at = _received_at(settings, conn, path, now)
+            received_at = _received_at(settings, path, _first_seen(settings, conn, [path]), now)
             submission_id = insert_submission(
                 conn,
                 settings,
@@ -333,20 +628,32 @@ def _load_one(
             if earlier is not None and earlier["status"] != REJECTED:
                 return _finish_known(settings, path, district_code, earlier, now)
         raise
-    # Committed: from here on a crash is repaired by the next run (see _finish_known).
-    _write_feedback(settings, report, district_code, feedback_path, now, None, received_at, path)
-    if report.status != REJECTED:
+    district = _District(district_code, [str(path)])
+    loaded = _Loaded(district, path, digest, report, submission_id, stored, feedback_path, received_at)
+    return _deliver(settings, loaded, run_id, now)
+
+
+def _deliver(
+    settings: Settings, item: _Loaded, run_id: str, now: datetime, manifest_written: bool = False
+) -> FileOutcome:
+    """After the commit: feedback, manifest (unless a chunk wrote it for all its files), move.
+    A crash here is repaired by the next run (see _finish_known)."""
+    from rekap.intake.rebuild import record_archived
+
+    report, path, code = item.report, item.path, item.district.code
+    _write_feedback(settings, report, code, item.feedback, now, None, item.received_at, path)
+    if report.status != REJECTED and not manifest_written:
         # before the move: whatever is in archive/ has its received_at in the manifest
-        record_archived(stored, digest, received_at, path, feedback_path)
-    move_into_place(path, stored)
+        record_archived(item.stored, item.digest, item.received_at, path, item.feedback)
+    move_into_place(path, item.stored)
     return FileOutcome(
         path.name,
-        district_code,
+        code,
         report.status,
         str(path),
-        submission_id,
-        str(stored),
-        str(feedback_path),
+        item.submission_id,
+        str(item.stored),
+        str(item.feedback),
         report.rejection,
         len(report.issues),
         # rejected files carry no month: they change no figure and trigger no consolidation
@@ -367,11 +674,7 @@ def ingest(settings: Settings, run_id: str | None = None, now: datetime | None =
     ensure_layout(root, sorted(settings.registry.by_code))
     scan = scan_inbox(settings, now)
     outcomes = list(scan.unknown) + list(scan.waiting)
-    for district_code, paths in sorted(scan.ready.items()):
-        try:
-            outcomes.extend(process_district(settings, district_code, paths, run_id, now))
-        except DriveError as exc:  # this district waits; the others go on
-            outcomes.extend(drive_error_outcomes(district_code, paths, exc))
+    outcomes += process_districts(settings, scan.ready, run_id, now)
     summary = summarize(outcomes)
     failed = summary["counts"][OUT_DRIVE_ERROR]
     record_run(settings, run_id, "ingest", started, summary, "failed" if failed else "success")

@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from rekap.report.model import REJECTED
 from rekap.settings import Settings
-from rekap.warehouse import WarehouseError, as_datetime, safe_url, transaction, upgrade
+from rekap.warehouse import WarehouseError, as_datetime, safe_url, sync_registry, transaction, upgrade
 
 MANIFEST = ".rekap-manifest.jsonl"
 NO_ENTRY = 1 << 62  # files without a manifest line sort after those with one at the same time
@@ -33,28 +33,39 @@ NO_ENTRY = 1 << 62  # files without a manifest line sort after those with one at
 def record_archived(
     stored: Path, sha256: str, received_at: datetime, inbox_path: Path, feedback: Path | None
 ) -> None:
-    """One manifest line for a file about to be moved to ``stored``. A single O_APPEND write of
-    the whole line, then fsync: a crash leaves at most a torn last line, which readers skip and
-    the next append starts after. Written again by a repairing run: readers keep the last."""
-    stored.parent.mkdir(parents=True, exist_ok=True)
-    entry = {
-        "file": stored.name,
-        "sha256": sha256,
-        "received_at": received_at.astimezone(UTC).isoformat(),
-        "inbox_name": inbox_path.name,
-        "feedback": feedback.name if feedback is not None else None,
-    }
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
-    manifest = stored.parent / MANIFEST
-    fd = os.open(manifest, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line  # after a torn line
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """One manifest line for a file about to be moved to ``stored`` (see record_archived_many)."""
+    record_archived_many([(stored, sha256, received_at, inbox_path, feedback)])
+
+
+def record_archived_many(files: list[tuple[Path, str, datetime, Path, Path | None]]) -> None:
+    """The manifest lines of files about to be moved into archive folders (stored path, sha256,
+    received time, inbox path, feedback): per folder, a single O_APPEND write of all its lines,
+    then one fsync. A crash leaves at most a torn last line, which readers skip and the next
+    append starts after. Written again by a repairing run: readers keep the last."""
+    by_folder: dict[Path, list[bytes]] = {}
+    for stored, sha256, received_at, inbox_path, feedback in files:
+        entry = {
+            "file": stored.name,
+            "sha256": sha256,
+            "received_at": received_at.astimezone(UTC).isoformat(),
+            "inbox_name": inbox_path.name,
+            "feedback": feedback.name if feedback is not None else None,
+        }
+        by_folder.setdefault(stored.parent, []).append(
+            (json.dumps(entry, ensure_ascii=False) + "\n").encode()
+        )
+    for folder, lines in by_folder.items():
+        folder.mkdir(parents=True, exist_ok=True)
+        data = b"".join(lines)
+        fd = os.open(folder / MANIFEST, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # after a torn line
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def read_manifest(folder: Path) -> dict[str, tuple[int, dict[str, Any]]]:
@@ -170,8 +181,9 @@ def rebuild(settings: Settings, force: bool = False, now: datetime | None = None
         if not todo:
             continue
         reports, dq = check_files([(f.path, code) for f in todo], settings.registry, now, settings.limits())
-        store_dq(settings, run_id, code, dq, now)
+        store_dq(settings, run_id, dq, now)
         with transaction(url) as conn:  # one district at a time: a failed rebuild resumes with --force
+            sync_registry(conn, settings.registry.districts)
             for f, report in zip(todo, reports, strict=True):
                 if report.status == REJECTED:
                     summary["not_loaded"].append(f"{f.path}: rejected on re-validation: {report.rejection}")

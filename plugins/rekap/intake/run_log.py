@@ -67,6 +67,16 @@ def district_label(code: str | None, registry: Registry | None) -> str:
     return f"{code} {district.district_name}" if district else code
 
 
+def batch_label(batch: dict[str, list[str]], registry: Registry | None) -> str:
+    """The name of one intake task in the grid: ``3672 Kota Cilegon`` for one district,
+    ``3601–3674 (8 kab/kota, 16 berkas)`` for several."""
+    codes = sorted(batch)
+    files = sum(len(p) for p in batch.values())
+    if len(codes) == 1:
+        return f"{district_label(codes[0], registry)} ({files} berkas)"
+    return f"{codes[0]}–{codes[-1]} ({len(codes)} kab/kota, {files} berkas)"
+
+
 def counts_line(summary: dict[str, Any]) -> str:
     counts = summary["counts"]
     return " | ".join(f"{label} {counts.get(key, 0)}" for key, label in COUNT_LABELS.items())

@@ -10,12 +10,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from rekap.report import cells, vocab
 from rekap.report.model import REJECTED, Cell, Record, Report
 from rekap.settings import Settings
-from rekap.warehouse import as_datetime, insert_dq_results, insert_run, sync_registry, transaction
+from rekap.warehouse import as_datetime, insert_dq_results, insert_run, transaction
 
 
 def submission_by_sha(settings: Settings, digest: str) -> dict | None:
@@ -36,6 +36,24 @@ def submission_by_sha(settings: Settings, digest: str) -> dict | None:
     return dict(row) if row else None
 
 
+def submissions_by_sha(conn: Connection, digests: list[str]) -> dict[str, dict]:
+    """``submission_by_sha`` for many files in one query, in the caller's transaction."""
+    found: dict[str, dict] = {}
+    if not digests:
+        return found
+    rows = conn.execute(
+        text(
+            "SELECT submission_id, sha256, status, inbox_path, stored_path, feedback_path, received_at,"
+            " loaded_at, file_name, year, month FROM submissions WHERE sha256 IN :h"
+            " ORDER BY CASE WHEN status = 'rejected' THEN 1 ELSE 0 END, submission_id DESC"
+        ).bindparams(bindparam("h", expanding=True)),
+        {"h": sorted(set(digests))},
+    ).mappings()
+    for row in rows:
+        found.setdefault(row["sha256"], dict(row))
+    return found
+
+
 def insert_submission(
     conn: Connection,
     settings: Settings,
@@ -50,11 +68,46 @@ def insert_submission(
     run_id: str,
     size_bytes: int | None = None,
 ) -> int:
-    """Submission, records and issues of one file, and supersession, in the caller's transaction.
-    ``size_bytes`` defaults to the size of the file at ``inbox_path`` (a rebuild passes it)."""
+    """Submission, records and issues of one file, and supersession, in the caller's transaction
+    (which has run ``sync_registry`` once). ``size_bytes`` defaults to the size of the file at
+    ``inbox_path`` (a rebuild passes it)."""
+    submission_id = insert_submission_row(
+        conn,
+        settings,
+        report,
+        digest,
+        district_code,
+        received_at,
+        now,
+        inbox_path,
+        stored_path,
+        feedback_path,
+        run_id,
+        size_bytes,
+    )
+    if report.status != REJECTED:
+        insert_records(conn, [(submission_id, report)])
+        supersede(conn, district_code, report.identity.year, report.identity.month)
+    return submission_id
+
+
+def insert_submission_row(
+    conn: Connection,
+    settings: Settings,
+    report: Report,
+    digest: str,
+    district_code: str,
+    received_at: datetime,
+    now: datetime,
+    inbox_path: str,
+    stored_path: str,
+    feedback_path: str | None,
+    run_id: str,
+    size_bytes: int | None = None,
+) -> int:
+    """The submission row of one file, without its records (``insert_records``) or supersession."""
     from rekap.periods import report_deadline
 
-    sync_registry(conn, settings.registry.districts)
     ident = report.identity
     accepted = report.status != REJECTED
     deadline = on_time = None
@@ -86,7 +139,7 @@ def insert_submission(
         "fp": feedback_path,
         "run": run_id,
     }
-    submission_id = conn.execute(
+    return conn.execute(
         text(
             "INSERT INTO submissions (sha256, file_name, size_bytes, district_code, claimed_district, year, month,"
             " members, received_at, loaded_at, status, rejection_code, rejection_reason, warnings, deadline_at,"
@@ -96,14 +149,9 @@ def insert_submission(
         ),
         params,
     ).scalar_one()
-    if not accepted:
-        return submission_id
-    insert_records(conn, submission_id, report)
-    supersede(conn, submission_id, district_code, ident.year, ident.month)
-    return submission_id
 
 
-def supersede(conn: Connection, submission_id: int, district_code: str, year: int, month: int) -> None:
+def supersede(conn: Connection, district_code: str, year: int, month: int) -> None:
     """The latest accepted submission (by received_at, then id) of a district and month is
     current; every other one points to the one that replaced it. History is kept."""
     rows = conn.execute(
@@ -161,42 +209,49 @@ def record_columns(submission_id: int, record: Record) -> dict[str, Any]:
     return row
 
 
-def insert_row(conn: Connection, table: str, row: dict[str, Any]) -> None:
-    """INSERT with the column list and the parameters both taken from ``row``'s keys."""
-    names = ", ".join(row)
-    params = ", ".join(f":{name}" for name in row)
-    conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({params})"), row)
+def insert_rows(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """One INSERT for many rows (executemany), column list and parameters from the first row's
+    keys: every row of a record table has the same columns."""
+    if not rows:
+        return
+    names = ", ".join(rows[0])
+    params = ", ".join(f":{name}" for name in rows[0])
+    conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({params})"), rows)
 
 
-def insert_records(conn: Connection, submission_id: int, report: Report) -> None:
-    """The records as the district wrote them, and their issues."""
+def insert_records(conn: Connection, loaded: list[tuple[int, Report]]) -> None:
+    """The records as the districts wrote them, and their issues, of many submissions: one
+    statement per table, whatever the number of files."""
     for kind in vocab.RECORD_KINDS:
-        for record in report.records.get(kind, []):
-            insert_row(conn, RECORD_TABLES[kind], record_columns(submission_id, record))
-    for n, issue in enumerate(report.issues, start=1):
-        conn.execute(
-            text(
-                "INSERT INTO row_issues (submission_id, issue_no, sheet, excel_row, column_name, value, problem,"
-                " rule, cell) VALUES (:s, :n, :sh, :r, :c, :v, :p, :ru, :ce)"
-            ),
-            {
-                "s": submission_id,
-                "n": n,
-                "sh": issue.sheet,
-                "r": issue.row,
-                "c": issue.column,
-                "v": issue.value,
-                "p": issue.problem,
-                "ru": issue.rule or "",
-                "ce": issue.cell or None,
-            },
-        )
+        rows = [
+            record_columns(submission_id, record)
+            for submission_id, report in loaded
+            for record in report.records.get(kind, [])
+        ]
+        insert_rows(conn, RECORD_TABLES[kind], rows)
+    issues = [
+        {
+            "submission_id": submission_id,
+            "issue_no": n,
+            "sheet": issue.sheet,
+            "excel_row": issue.row,
+            "column_name": issue.column,
+            "value": issue.value,
+            "problem": issue.problem,
+            "rule": issue.rule or "",
+            "cell": issue.cell or None,
+        }
+        for submission_id, report in loaded
+        for n, issue in enumerate(report.issues, start=1)
+    ]
+    insert_rows(conn, "row_issues", issues)
 
 
-def store_dq(settings: Settings, run_id: str, scope: str, results, now: datetime) -> None:
+def store_dq(settings: Settings, run_id: str, results, now: datetime) -> None:
+    """The GX results of a check, one row per expectation and district (``RuleResult.scope``)."""
     if results:
         with transaction(settings.warehouse_url) as conn:
-            insert_dq_results(conn, run_id, scope, results, now)
+            insert_dq_results(conn, run_id, results, now)
 
 
 def record_run(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from rekap.report import vocab
@@ -81,6 +82,18 @@ def is_non_stage(value: Any) -> bool:
 
 def normalise_header(value: Any) -> str:
     """Like normalise_key, also dropping a trailing hint such as ``Tanggal (dd/mm/yyyy)``."""
+    if isinstance(value, str):
+        return _normalise_header_text(value)
+    return _normalise_header(value)
+
+
+@lru_cache(maxsize=8192)
+def _normalise_header_text(value: str) -> str:
+    # header searches see the same few texts in every file: computed once each
+    return _normalise_header(value)
+
+
+def _normalise_header(value: Any) -> str:
     text = normalise_key(value)
     previous = None
     while previous != text:

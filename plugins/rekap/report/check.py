@@ -22,9 +22,11 @@ def check_files(
     now: datetime | None = None,
     limits: Limits | None = None,
 ) -> tuple[list[Report], list[RuleResult]]:
-    """Read every file, then validate all accepted ones together (one GX run per kind)."""
+    """Read every file, then validate all accepted ones together (one GX run per kind). The
+    GX results are per folder district (``RuleResult.scope``)."""
     reports = [read_report(path, registry, now, folder, limits) for path, folder in paths_and_folders]
-    results = validate_reports(reports) if any(r.rejection is None for r in reports) else []
+    scopes = [folder for _, folder in paths_and_folders]
+    results = validate_reports(reports, scopes) if any(r.rejection is None for r in reports) else []
     return reports, results
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,12 @@ class HeaderMatch:
     unknown: list[str]  # headers of extra columns (ignored, warned)
 
 
-def _labels(field: vocab.Field) -> set[str]:
-    return {
-        cells.normalise_header(field.label),
-        *(cells.normalise_header(a) for a in field.aliases),
-    }
+@cache
+def _labels(field: vocab.Field) -> frozenset[str]:
+    """The header texts that name ``field`` (its label and aliases, normalised); computed once."""
+    return frozenset(
+        {cells.normalise_header(field.label), *(cells.normalise_header(a) for a in field.aliases)}
+    )
 
 
 def match_header_row(values: list[Any], fields: tuple[vocab.Field, ...]) -> tuple[dict[str, int], list[str]]:

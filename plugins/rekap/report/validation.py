@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -140,6 +141,7 @@ class RuleResult:
     success: bool
     element_count: int
     unexpected_count: int
+    scope: str | None = None  # the district the rows came from, when a check spans several
 
 
 def _canonical(cell_value: Any, text: str | None, readable: bool) -> str | None:
@@ -233,16 +235,30 @@ def run_suite(
     """Validate all rows in one GX call with the suite ``expectations/<kind>.json``. Returns
     per-expectation results and, for each failing expectation, its meta and the unexpected
     rows' index values."""
+    items = _suite_items(kind, frame_rows, index_columns)
+    return [i.result for i in items], [(i.meta, i.unexpected) for i in items if i.unexpected]
+
+
+@dataclass(frozen=True)
+class _SuiteItem:
+    result: RuleResult
+    meta: dict
+    unexpected: list[dict]  # the index values of the unexpected rows
+    condition: tuple[str, Any] | None  # the row condition (column == value) the rule applies under
+
+
+def _suite_items(kind: str, frame_rows: list[dict[str, Any]], index_columns: list[str]) -> list[_SuiteItem]:
+    """Each expectation's result, meta and unexpected rows' index values, from one GX run."""
     import pandas as pd
 
     if not frame_rows:
-        return [], []
+        return []
     frame = pd.DataFrame(frame_rows)
     result = _validation_definition(kind).run(
         batch_parameters={"dataframe": frame},
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
     )
-    summaries, failures = [], []
+    items = []
     for item in result.results:
         config = item.expectation_config
         meta = config.meta or {}
@@ -252,37 +268,52 @@ def run_suite(
                 f"{item.exception_info.get('exception_message')}"
             )
         unexpected = item.result.get("unexpected_index_list") or []
-        summaries.append(
-            RuleResult(
-                suite=kind,
-                expectation=config.type,
-                column=meta.get("column", ""),
-                rule=meta.get("rule", ""),
-                success=bool(item.success),
-                element_count=int(item.result.get("element_count") or len(frame)),
-                unexpected_count=len(unexpected),
-            )
+        summary = RuleResult(
+            suite=kind,
+            expectation=config.type,
+            column=meta.get("column", ""),
+            rule=meta.get("rule", ""),
+            success=bool(item.success),
+            element_count=int(item.result.get("element_count") or len(frame)),
+            unexpected_count=len(unexpected),
         )
-        if unexpected:
-            failures.append((meta, unexpected))
-    return summaries, failures
+        condition = config.kwargs.get("row_condition")
+        if isinstance(condition, dict):  # the only form the generated rules use (field_expectations)
+            condition = (condition["column"]["name"], condition["parameter"])
+        items.append(_SuiteItem(summary, meta, unexpected, condition or None))
+    return items
 
 
-def validate_reports(reports: list[Report]) -> list[RuleResult]:
-    """Attach row-level issues to every accepted report, GX once per record kind for all.
+def validate_reports(reports: list[Report], scopes: list[str | None] | None = None) -> list[RuleResult]:
+    """Attach row-level issues to every accepted report, GX once per record kind for all of
+    them, however many files and districts: GX's fixed cost (~0.3 s a run) is paid per call,
+    not per file. Returns each expectation's result per scope (``scopes``: one per report,
+    e.g. its district; None: one result over all).
 
     A cell whose rule says ``invalidates`` is marked unreadable, so it counts as not filled
     and its value is absent everywhere downstream (not summed, not quorate)."""
     live = {str(i): r for i, r in enumerate(reports) if r.rejection is None and r.identity is not None}
+    scope_of = {str(i): scope for i, scope in enumerate(scopes)} if scopes is not None else {}
     results: list[RuleResult] = []
     found: dict[str, set[tuple[int, str, str]]] = {key: set() for key in live}
     for kind in vocab.RECORD_KINDS:
         rows = [row for key, report in live.items() for row in record_frame_rows(key, report, kind)]
-        summaries, failures = run_suite(kind, rows)
-        results.extend(summaries)
+        items = _suite_items(kind, rows, INDEX_COLUMNS)
+        if scopes is None:
+            results.extend(i.result for i in items)
+        else:
+            results.extend(
+                _per_scope(
+                    items,
+                    rows,
+                    lambda row: scope_of[row["__submission"]],
+                    lambda index: scope_of[str(index["__submission"])],
+                )
+            )
         by_row = {(key, rec.row): rec for key, rep in live.items() for rec in rep.records.get(kind, [])}
-        for meta, unexpected in failures:
-            for index in unexpected:
+        for item in items:
+            meta = item.meta
+            for index in item.unexpected:
                 key, excel_row = str(index["__submission"]), int(index["__row"])
                 record = by_row[(key, excel_row)]
                 if (excel_row, meta["column"], meta["problem"]) in found[key]:
@@ -292,6 +323,66 @@ def validate_reports(reports: list[Report]) -> list[RuleResult]:
     for report in live.values():
         report.issues.sort(key=_issue_order)
     return results
+
+
+def run_suite_by_scope(
+    kind: str,
+    frame_rows: list[dict[str, Any]],
+    index_columns: list[str],
+    scope_of: Callable[[dict[str, Any]], str],
+) -> dict[str, tuple[list[RuleResult], list[tuple[dict, list[dict]]]]]:
+    """``run_suite`` once over the rows of many scopes (``scope_of`` a row, or an unexpected
+    row's index values, e.g. its province), answered per scope as if each had been checked alone."""
+    items = _suite_items(kind, frame_rows, index_columns)
+    results = _per_scope(items, frame_rows, scope_of, scope_of)
+    answer: dict[str, tuple[list[RuleResult], list[tuple[dict, list[dict]]]]] = {
+        scope: ([], []) for scope in dict.fromkeys(scope_of(row) for row in frame_rows)
+    }
+    for result in results:
+        answer[result.scope][0].append(result)
+    for item in items:
+        mine: dict[str, list[dict]] = {}
+        for index in item.unexpected:
+            mine.setdefault(scope_of(index), []).append(index)
+        for scope, unexpected in mine.items():
+            answer[scope][1].append((item.meta, unexpected))
+    return answer
+
+
+def _per_scope(
+    items: list[_SuiteItem],
+    rows: list[dict[str, Any]],
+    scope_of_row: Callable[[dict[str, Any]], str | None],
+    scope_of_index: Callable[[dict[str, Any]], str | None],
+) -> list[RuleResult]:
+    """One run's results split by scope: each scope's rows (those the rule applies to) and
+    unexpected rows, as if it had been checked alone."""
+    from collections import Counter
+    from dataclasses import replace
+
+    scopes = list(dict.fromkeys(scope_of_row(row) for row in rows))
+    counted: dict[tuple[str, Any] | None, Counter] = {}
+    split = []
+    for item in items:
+        if item.condition not in counted:
+            column, value = item.condition or (None, None)
+            counted[item.condition] = Counter(
+                scope_of_row(row) for row in rows if column is None or row.get(column) == value
+            )
+        rows_in = counted[item.condition]
+        failing = Counter(scope_of_index(index) for index in item.unexpected)
+        for scope in scopes:
+            count = rows_in[scope]
+            split.append(
+                replace(
+                    item.result,
+                    scope=scope,
+                    element_count=count,
+                    unexpected_count=failing[scope],
+                    success=failing[scope] == 0,
+                )
+            )
+    return split
 
 
 def _add_issue(report: Report, record: Record, meta: dict) -> None:
