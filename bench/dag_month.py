@@ -40,9 +40,10 @@ class DagMonth:
     peak_rss_kib: int
     peak_cmd: str
     logs: Path
-    mapped_done: int = 0  # process_district tasks finished
+    mapped_task: str = ""  # the mapped task's name
+    mapped_done: int = 0  # its instances finished
     mapped_total: int = 0
-    mapped_median_seconds: float | None = None  # one district's task, start to end
+    mapped_median_seconds: float | None = None  # one instance, start to end
 
 
 def inbox_files(root: Path) -> int:
@@ -78,16 +79,21 @@ def _duration(run: dict) -> float | None:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
-def mapped_tasks(metadata_db: Path, run_id: str) -> tuple[int, int, float | None]:
-    """process_district's mapped tasks of the run, from the metadata database: how many
-    finished, how many there are, and the median duration of one (where the time goes)."""
+def mapped_tasks(metadata_db: Path, run_id: str) -> tuple[str, int, int, float | None]:
+    """The run's mapped task (the intake's boxes, whatever the DAG calls them), from the metadata
+    database: its name, how many of its instances finished, how many there are, and the median
+    duration of one (where the time goes)."""
     with contextlib.closing(sqlite3.connect(metadata_db)) as conn:
         rows = conn.execute(
-            "SELECT state, duration FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-            (DAG_ID, run_id, "process_district"),
+            "SELECT task_id, state, duration FROM task_instance"
+            " WHERE dag_id = ? AND run_id = ? AND map_index >= 0",
+            (DAG_ID, run_id),
         ).fetchall()
-    done = [d for state, d in rows if state == "success" and d is not None]
-    return len(done), len(rows), statistics.median(done) if done else None
+    if not rows:
+        return "", 0, 0, None
+    done = [d for _task, state, d in rows if state == "success" and d is not None]
+    names = ", ".join(sorted({task for task, _state, _d in rows}))
+    return names, len(done), len(rows), statistics.median(done) if done else None
 
 
 def run_dag_month(
@@ -183,7 +189,7 @@ def run_dag_month(
             processed = files - inbox_files(drive)
         finally:
             stop_all(processes)
-    done, total, median = mapped_tasks(home / "airflow.db", run_id)
+    task, done, total, median = mapped_tasks(home / "airflow.db", run_id)
     return DagMonth(
         files,
         state,
@@ -193,7 +199,8 @@ def run_dag_month(
         sampler.peak_kib,
         sampler.peak_cmd,
         logs,
-        done,
-        total,
-        median,
+        mapped_task=task,
+        mapped_done=done,
+        mapped_total=total,
+        mapped_median_seconds=median,
     )

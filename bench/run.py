@@ -307,8 +307,8 @@ class Bench:
         how = f"LocalExecutor, parallelism {self.cores}; start-up before the trigger {result.startup_seconds:.0f} s"
         if result.mapped_median_seconds is not None:
             how = (
-                f"process_district: {result.mapped_done} of {result.mapped_total} mapped tasks (one per district) "
-                f"done, median {result.mapped_median_seconds:.1f} s each; {how}"
+                f"{result.mapped_task}: {result.mapped_done} of {result.mapped_total} mapped tasks done, "
+                f"median {result.mapped_median_seconds:.1f} s each; {how}"
             )
         if result.state == "timeout":
             row.value = f"> {result.seconds / 60:.1f} min (stopped)"
