@@ -93,6 +93,9 @@ def test_consolidate_period_on_request(stack, warehouse):
     # publish's Asset event starts a consolidation of its own; this run is the operator's
     run_id = stack.trigger(CONSOLIDATE, {"period": "2026-B1"})
     stack.wait_for_run(CONSOLIDATE, run_id, timeout=300)
+    # the Asset's run may come before or after the operator's (one at a time): both must be
+    # done before the latest draft is known
+    wait_for_finished_runs(stack, CONSOLIDATE, at_least=2)
     tis = stack.task_instances(CONSOLIDATE, run_id)
     assert {ti["state"] for ti in tis} == {"success"}, tis
     assert {ti["hostname"] for ti in tis} <= set(stack.worker_hostnames.values())
@@ -142,6 +145,18 @@ def test_consolidate_period_on_request(stack, warehouse):
             )
         ).all()
     assert [tuple(r) for r in decided] == [("approved", str(final))]
+
+
+def wait_for_finished_runs(stack: AirflowStack, dag_id: str, at_least: int, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    runs: list[dict] = []
+    while time.monotonic() < deadline:
+        runs = stack.api_json("GET", f"/dags/{dag_id}/dagRuns")["dag_runs"]
+        if len(runs) >= at_least and all(r["state"] in ("success", "failed") for r in runs):
+            assert {r["state"] for r in runs} == {"success"}, runs
+            return
+        time.sleep(3)
+    raise AssertionError(f"{dag_id}: not {at_least} finished runs after {timeout:.0f}s: {runs}")
 
 
 def wait_for_waiting_approval(stack: AirflowStack, draft: str, timeout: float = 180) -> dict:
