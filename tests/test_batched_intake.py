@@ -192,3 +192,42 @@ def test_a_drive_problem_in_one_district_of_a_chunk_stops_only_that_district(tmp
     assert "feedback/3602" in by_code["3602"]["message"]
     assert (root / "inbox/3602/Laporan_3602.xlsx").exists()
     assert not any(elsewhere.iterdir())
+
+
+def test_a_file_gone_between_its_check_and_the_commit_is_flagged_and_the_chunk_loads(tmp_path, monkeypatch):
+    """Moved away by the district while the chunk was being checked: flagged ``gone``, and the
+    other files of the chunk are committed as usual (the chunk's transaction is not refused)."""
+    import rekap.report.check as check
+
+    root = set_up_drive(tmp_path / "drive")
+    for code in ("3601", "3602", "3603"):
+        write_report(root / f"inbox/{code}/Laporan_{code}.xlsx", district=code)
+    original = check.check_files
+
+    def check_then_move(*args, **kwargs):
+        result = original(*args, **kwargs)
+        (root / "inbox/3602/Laporan_3602.xlsx").rename(tmp_path / "taken_back.xlsx")
+        return result
+
+    monkeypatch.setattr(check, "check_files", check_then_move)
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    from conftest import upgraded
+
+    upgraded(url)
+    settings = Settings.from_mapping(
+        {
+            "REKAP_SHARED_ROOT": str(root),
+            "REKAP_WAREHOUSE_URL": url,
+            "REKAP_PROVINCE": "36",
+            "REKAP_STABLE_SECONDS": "0",
+        }
+    )
+    summary = ingest(settings, run_id="t", now=NOW)
+    by_code = {f["district_code"]: f["outcome"] for f in summary["files"]}
+    assert by_code["3602"] == "gone"
+    for code in ("3601", "3603"):
+        assert by_code[code] in ("accepted", "accepted_with_issues", "rejected"), by_code
+        assert not (root / f"inbox/{code}/Laporan_{code}.xlsx").exists()
+    with engine_for(url).connect() as conn:
+        loaded = sorted(r[0] for r in conn.execute(text("SELECT district_code FROM submissions")))
+    assert loaded == ["3601", "3603"]

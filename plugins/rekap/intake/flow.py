@@ -64,7 +64,6 @@ from rekap.intake.outcomes import (
 from rekap.intake.scan import scan_inbox
 from rekap.intake.submissions import (
     insert_records,
-    insert_submission,
     insert_submission_row,
     record_run,
     store_dq,
@@ -294,7 +293,7 @@ def _process_again(
         d.outcomes.append(_finish_known(settings, path, d.code, earlier, now))
         return
     report = check_file(path, settings.registry, now, d.code, settings.limits())
-    d.outcomes.append(_load_one_guarded(settings, path, digest, d.code, report, run_id, now))
+    _load_one(settings, d, path, digest, report, run_id, now)
 
 
 @dataclass
@@ -331,12 +330,36 @@ def _load_chunk(
         for d, path, digest, report in items:
             if d.failure is None:
                 with _drive_problem(d):
-                    d.outcomes.append(_load_one_guarded(settings, path, digest, d.code, report, run_id, now))
+                    _load_one(settings, d, path, digest, report, run_id, now)
         return
+    _finish_loaded(settings, loaded, now)
+
+
+def _load_one(
+    settings: Settings, d: _District, path: Path, digest: str, report: Report, run_id: str, now: datetime
+) -> None:
+    """One file in a transaction of its own: the path when a chunk's transaction met a
+    concurrent run's commit of the same bytes, and for further copies of a chunk's bytes."""
+    try:
+        loaded = _commit_chunk(settings, [(d, path, digest, report)], run_id, now)
+    except WarehouseError as exc:
+        if isinstance(exc.__cause__, IntegrityError):  # a concurrent run loaded the same bytes
+            earlier = submission_by_sha(settings, digest)
+            if earlier is not None and earlier["status"] != REJECTED:
+                d.outcomes.append(_finish_known(settings, path, d.code, earlier, now))
+                return
+        raise
+    _finish_loaded(settings, loaded, now)
+
+
+def _finish_loaded(settings: Settings, loaded: list[_Loaded], now: datetime) -> None:
+    """After the commit: the manifest lines of each district's accepted files (one append and
+    fsync per archive folder, before any move: whatever is in archive/ has its received time
+    recorded), then each file's feedback and move. A crash here is repaired by the next run
+    (_finish_known); a drive problem stops only its district."""
     from rekap.intake.rebuild import record_archived_many
 
     for d in dict.fromkeys(item.district for item in loaded):
-        # before any move: whatever is in archive/ has its received_at in the manifest
         with _drive_problem(d):
             record_archived_many(
                 [
@@ -351,7 +374,7 @@ def _load_chunk(
             continue  # its committed files are finished by the next run (_finish_known)
         with _drive_problem(d):
             try:
-                d.outcomes.append(_deliver(settings, item, run_id, now, manifest_written=True))
+                d.outcomes.append(_deliver(settings, item, now))
             except FileNotFoundError:
                 if os.path.lexists(item.path):
                     raise
@@ -363,7 +386,8 @@ def _commit_chunk(
 ) -> list[_Loaded]:
     """Submissions, records, issues and supersession of many files: one transaction, one
     statement per record table. Stored and feedback names are reserved here, so two files of
-    a chunk never get the same one."""
+    a chunk never get the same one. A file gone from the inbox since it was read is left out
+    (flagged), not allowed to refuse the others."""
     codes = sorted({d.code for d, *_ in items})
     loaded: list[_Loaded] = []
     with transaction(settings.warehouse_url) as conn:
@@ -380,6 +404,11 @@ def _commit_chunk(
         first_seen = _first_seen(settings, conn, [path for _, path, _, _ in items])
         feedback_names: set[str] = set()
         for d, path, digest, report in items:
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                d.outcomes.append(_inbox_file_problem(path, d.code))
+                continue
             target_dir = (
                 settings.shared_root / (REJECTED_DIR if report.status == REJECTED else ARCHIVE) / d.code
             )
@@ -387,7 +416,7 @@ def _commit_chunk(
             taken.add(str(stored))
             feedback = _predicted_feedback_path(settings, report, d.code, now, feedback_names)
             feedback_names.add(str(feedback))
-            received_at = _received_at(settings, path, first_seen, now)
+            received_at = _received_at(settings, path, st, first_seen, now)
             submission_id = insert_submission_row(
                 conn,
                 settings,
@@ -400,6 +429,7 @@ def _commit_chunk(
                 str(stored),
                 str(feedback),
                 run_id,
+                st.st_size,
             )
             loaded.append(_Loaded(d, path, digest, report, submission_id, stored, feedback, received_at))
         accepted = [item for item in loaded if item.report.status != REJECTED]
@@ -410,23 +440,6 @@ def _commit_chunk(
         for district_code, year, month in sorted(months):
             supersede(conn, district_code, year, month)
     return loaded
-
-
-def _load_one_guarded(
-    settings: Settings,
-    path: Path,
-    digest: str,
-    district_code: str,
-    report: Report,
-    run_id: str,
-    now: datetime,
-) -> FileOutcome:
-    try:
-        return _load_one(settings, path, digest, district_code, report, run_id, now)
-    except FileNotFoundError:
-        if os.path.lexists(path):
-            raise
-        return _inbox_file_problem(path, district_code)
 
 
 def _unreadable(path: Path, district_code: str, exc: OSError) -> FileOutcome:
@@ -577,74 +590,18 @@ def _first_seen(settings: Settings, conn: Connection, paths: list[Path]) -> dict
     return {row[0]: as_datetime(row[1]) for row in rows}
 
 
-def _received_at(settings: Settings, path: Path, first_seen: dict[str, datetime], now: datetime) -> datetime:
+def _received_at(
+    settings: Settings, path: Path, st: os.stat_result, first_seen: dict[str, datetime], now: datetime
+) -> datetime:
     if settings.received_at_source == "mtime":
-        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        return datetime.fromtimestamp(st.st_mtime, tz=UTC)
     return first_seen.get(str(path), now)
 
 
-def _load_one(
-    settings: Settings,
-    path: Path,
-    digest: str,
-    district_code: str,
-    report: Report,
-    run_id: str,
-    now: datetime,
-) -> FileOutcome:
-    """One file in a transaction of its own: the path when a chunk's transaction met a
-    concurrent run's commit of the same bytes, and for further copies of a chunk's bytes."""
-    target_dir = (
-        settings.shared_root / (REJECTED_DIR if report.status == REJECTED else ARCHIVE) / district_code
-    )
-    feedback_path = _predicted_feedback_path(settings, report, district_code, now)
-    try:
-        with transaction(settings.warehouse_url) as conn:
-            sync_registry(conn, settings.registry.districts)
-            taken = {
-                r[0]
-                for r in conn.execute(
-                    text("SELECT stored_path FROM submissions WHERE district_code=:d"), {"d": district_code}
-                )
-            }
-            stored = unique_path(target_dir / path.name, taken)
-            received_at = _received_at(settings, path, _first_seen(settings, conn, [path]), now)
-            submission_id = insert_submission(
-                conn,
-                settings,
-                report,
-                digest,
-                district_code,
-                received_at,
-                now,
-                str(path),
-                str(stored),
-                str(feedback_path),
-                run_id,
-            )
-    except WarehouseError as exc:
-        if isinstance(exc.__cause__, IntegrityError):  # a concurrent run loaded the same bytes
-            earlier = submission_by_sha(settings, digest)
-            if earlier is not None and earlier["status"] != REJECTED:
-                return _finish_known(settings, path, district_code, earlier, now)
-        raise
-    district = _District(district_code, [str(path)])
-    loaded = _Loaded(district, path, digest, report, submission_id, stored, feedback_path, received_at)
-    return _deliver(settings, loaded, run_id, now)
-
-
-def _deliver(
-    settings: Settings, item: _Loaded, run_id: str, now: datetime, manifest_written: bool = False
-) -> FileOutcome:
-    """After the commit: feedback, manifest (unless a chunk wrote it for all its files), move.
-    A crash here is repaired by the next run (see _finish_known)."""
-    from rekap.intake.rebuild import record_archived
-
+def _deliver(settings: Settings, item: _Loaded, now: datetime) -> FileOutcome:
+    """Feedback and move of one committed file (its manifest line is written: _finish_loaded)."""
     report, path, code = item.report, item.path, item.district.code
     _write_feedback(settings, report, code, item.feedback, now, None, item.received_at, path)
-    if report.status != REJECTED and not manifest_written:
-        # before the move: whatever is in archive/ has its received_at in the manifest
-        record_archived(item.stored, item.digest, item.received_at, path, item.feedback)
     move_into_place(path, item.stored)
     return FileOutcome(
         path.name,

@@ -21,23 +21,12 @@ from rekap.warehouse import as_datetime, insert_dq_results, insert_run, transact
 def submission_by_sha(settings: Settings, digest: str) -> dict | None:
     """The accepted submission of these bytes (at most one), else the latest rejected one."""
     with transaction(settings.warehouse_url) as conn:
-        row = (
-            conn.execute(
-                text(
-                    "SELECT submission_id, sha256, status, inbox_path, stored_path, feedback_path, received_at,"
-                    " loaded_at, file_name, year, month FROM submissions WHERE sha256=:h"
-                    " ORDER BY CASE WHEN status = 'rejected' THEN 1 ELSE 0 END, submission_id DESC"
-                ),
-                {"h": digest},
-            )
-            .mappings()
-            .first()
-        )
-    return dict(row) if row else None
+        return submissions_by_sha(conn, [digest]).get(digest)
 
 
 def submissions_by_sha(conn: Connection, digests: list[str]) -> dict[str, dict]:
-    """``submission_by_sha`` for many files in one query, in the caller's transaction."""
+    """For each of these sha256 digests the warehouse knows: its accepted submission (at most
+    one), else its latest rejected one. One query, in the caller's transaction."""
     found: dict[str, dict] = {}
     if not digests:
         return found
