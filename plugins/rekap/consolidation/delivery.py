@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,27 +115,36 @@ def deliver_report(settings: Settings, period_id: str, report_path: str | Path, 
     """E-mail the FINAL workbook to leadership when SMTP and recipients are configured."""
     from rekap.consolidation.metrics import read_district_mart, read_province_mart
     from rekap.periods import parse_period
+
+    def message(conn) -> tuple[str, str]:
+        return report_email(
+            settings.registry.province_name(settings.province_code),
+            parse_period(period_id).label_id,
+            read_province_mart(conn, settings.province_code, period_id) or {},
+            read_district_mart(conn, settings.province_code, period_id),
+            approval,
+        )
+
+    return _send_workbook(settings, Path(report_path), "leadership workbook", message)
+
+
+def _send_workbook(
+    settings: Settings, path: Path, what: str, message: Callable[[Any], tuple[str, str]]
+) -> str:
+    """The FINAL workbook at ``path`` e-mailed to REKAP_REPORT_EMAILS with the subject and body
+    ``message`` reads from the warehouse; what happened, in one line (no recipients or no SMTP
+    connection: nothing sent, said so)."""
     from rekap.warehouse import transaction
 
-    path = Path(report_path)
     if not path.is_file():
-        raise FileNotFoundError(f"the leadership workbook {path} is missing; re-run the consolidation")
+        raise FileNotFoundError(f"the {what} {path} is missing; re-run the consolidation")
     where = f"workbook in {path}"
     if not settings.report_emails:
         return f"{where}; no e-mail (REKAP_REPORT_EMAILS is empty)"
     if not smtp_configured(settings.smtp_conn_id):
         return f"{where}; no e-mail (no SMTP connection {settings.smtp_conn_id!r})"
-    period = parse_period(period_id)
     with transaction(settings.warehouse_url) as conn:
-        province = read_province_mart(conn, settings.province_code, period_id) or {}
-        districts = read_district_mart(conn, settings.province_code, period_id)
-    subject, body = report_email(
-        settings.registry.province_name(settings.province_code),
-        period.label_id,
-        province,
-        districts,
-        approval,
-    )
+        subject, body = message(conn)
     try:
         send_email(settings.smtp_conn_id, settings.report_emails, subject, body, path)
     except NoSmtpConnection as exc:
@@ -186,25 +196,13 @@ def deliver_national_report(
 
     from rekap.consolidation.report_data import load_national_data
     from rekap.periods import parse_period
-    from rekap.warehouse import transaction
 
-    path = Path(report_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"the national workbook {path} is missing; re-run the consolidation")
-    where = f"workbook in {path}"
-    if not settings.report_emails:
-        return f"{where}; no e-mail (REKAP_REPORT_EMAILS is empty)"
-    if not smtp_configured(settings.smtp_conn_id):
-        return f"{where}; no e-mail (no SMTP connection {settings.smtp_conn_id!r})"
-    period = parse_period(period_id)
-    with transaction(settings.warehouse_url) as conn:
+    def message(conn) -> tuple[str, str]:
+        period = parse_period(period_id)
         data = load_national_data(conn, period, datetime.now(settings.timezone))
-    subject, body = national_report_email(period.label_id, data, approval)
-    try:
-        send_email(settings.smtp_conn_id, settings.report_emails, subject, body, path)
-    except NoSmtpConnection as exc:
-        return f"{where}; no e-mail ({exc})"
-    return f"{where}; e-mailed to {', '.join(settings.report_emails)}"
+        return national_report_email(period.label_id, data, approval)
+
+    return _send_workbook(settings, Path(report_path), "national workbook", message)
 
 
 def finalize_and_deliver(settings: Settings, scope: str, period: Any, approval: Any) -> tuple[Path, str]:
