@@ -25,6 +25,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, PatternFill
 
 from rekap import sheets
+from rekap.intake.highlight_xlsx import mark_cells
 from rekap.intake.small_xlsx import Book, Sheet, Style
 from rekap.periods import next_month, report_deadline, week_monday, weeks_of_month
 from rekap.registry import District
@@ -50,7 +51,7 @@ NAME_STATUS = {
 
 HIGHLIGHT = PatternFill("solid", fgColor="FFC7CE")
 COMMENT_AUTHOR = "Bawaslu Provinsi"
-# The copy is made with openpyxl, which holds the whole workbook in memory: only for files whose
+# The copy is made in memory (its parts, or openpyxl's whole workbook): only for files whose
 # sheets unpack to at most this many bytes (a district month is far below; accepted files have
 # passed the size limits already, this keeps a worker safe on odd ones).
 HIGHLIGHT_MAX_SHEET_BYTES = 25 * 1024 * 1024
@@ -473,7 +474,8 @@ def write_highlighted(report: Report, source: Path, folder: Path, now_local: dat
     """``Ditandai_<stem>_<timestamp>.xlsx`` in ``folder``: the district's own workbook with every
     problem cell filled and commented with what to fix. Only for an accepted .xlsx with row-level
     issues; None when no copy is made (nothing to mark, not .xlsx, too big, or openpyxl cannot
-    open what the reader could), the feedback then says so."""
+    open what the reader could), the feedback then says so. Written by editing the file's parts
+    (rekap.intake.highlight_xlsx); what that does not cover goes through openpyxl, the same marks."""
     if report.rejection or not report.issues or source.suffix.lower() != ".xlsx":
         return None
     try:
@@ -481,31 +483,51 @@ def write_highlighted(report: Report, source: Path, folder: Path, now_local: dat
             sheet_bytes = sum(
                 i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/")
             )
-        if sheet_bytes > HIGHLIGHT_MAX_SHEET_BYTES:
-            return None
-        wb = load_workbook(source)
-    except Exception:  # the copy is a courtesy: an odd file gets its feedback without it
+    except (zipfile.BadZipFile, OSError):
         return None
+    if sheet_bytes > HIGHLIGHT_MAX_SHEET_BYTES:
+        return None
+    notes = highlight_notes(report)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / highlighted_filename(report.file_name, now_local)
+    if mark_cells(source, path, notes, HIGHLIGHT, highlight_comment):
+        return path
+    return _highlight_with_openpyxl(source, path, notes)
+
+
+def highlight_notes(report: Report) -> dict[tuple[str, str], str]:
+    """(sheet name stripped and lower-cased, cell) -> the comment: what to fix there."""
     by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
     for issue in report.issues:
         if issue.cell:
-            by_cell[(issue.sheet, issue.cell)].append(issue)
+            by_cell[(issue.sheet.strip().lower(), issue.cell.upper())].append(issue)
+    return {key: "\n".join(f"• {i.column}: {i.problem}" for i in issues) for key, issues in by_cell.items()}
+
+
+def highlight_comment(text: str) -> Comment:
+    """The comment on a problem cell, sized to show its text without opening it."""
+    comment = Comment(text, COMMENT_AUTHOR)
+    comment.width, comment.height = 320, 40 + 20 * (len(text) // 45 + text.count("\n"))
+    return comment
+
+
+def _highlight_with_openpyxl(source: Path, path: Path, notes: dict[tuple[str, str], str]) -> Path | None:
+    """The same marks through openpyxl, which loads and re-saves the whole workbook: for what
+    the direct edit does not cover (a district's own comments are kept below ours)."""
+    try:
+        wb = load_workbook(source)
+    except Exception:  # the copy is a courtesy: an odd file gets its feedback without it
+        return None
     names = {name.strip().lower(): name for name in wb.sheetnames}
-    for (sheet, address), issues in by_cell.items():
-        name = names.get(sheet.strip().lower())
+    for (sheet, address), text in notes.items():
+        name = names.get(sheet)
         if name is None:
             continue
-        ws = wb[name]
-        cell = _top_left(ws, address)
+        cell = _top_left(wb[name], address)
         cell.fill = HIGHLIGHT
-        text = "\n".join(f"• {i.column}: {i.problem}" for i in issues)
-        if cell.comment is not None:  # keep what the district wrote there
+        if cell.comment is not None:  # keep what the district (or the previous note) wrote there
             text = f"{text}\n---\n{cell.comment.text}"
-        comment = Comment(text, COMMENT_AUTHOR)
-        comment.width, comment.height = 320, 40 + 20 * (len(text) // 45 + text.count("\n"))
-        cell.comment = comment
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / highlighted_filename(report.file_name, now_local)
+        cell.comment = highlight_comment(text)
     wb.save(path)
     return path
 
