@@ -25,7 +25,9 @@ national approvers.
   them (they appear as *TIDAK MELAPOR* / in *Kelengkapan Data*).
 * **consolidate** — the Great Expectations completeness check, both marts and the workbook,
   in one transaction per province: a failed run leaves the warehouse and `reports/` as they
-  were. With several provinces, then the national mart and workbook from their marts. A period
+  were. With several provinces, then the national mart and workbook from their marts; the
+  completeness check of all of them then runs in a second process meanwhile and is recorded
+  after the reports. A period
   whose deadline has passed gives a **DRAF** (a new numbered version, in `reports/draf/`); a
   period still open gives a **SEMENTARA** report that is never sent and needs no approval.
 * **request_approval** — a DRAF is announced on the drafts Asset (`rekap://reports/drafts`),
@@ -129,11 +131,7 @@ def consolidate_bimonthly():
         """Every served province's workbook of the period, then the national one when several
         are served, in one task: the process start and the imports are paid once, not once per
         province."""
-        from rekap.consolidation.consolidate import (
-            consolidate_national,
-            consolidate_period,
-            served_period_quality,
-        )
+        from rekap.consolidation.consolidate import consolidate_served
         from rekap.intake.run_log import quiet_great_expectations
         from rekap.periods import parse_period
 
@@ -142,21 +140,17 @@ def consolidate_bimonthly():
         context["period_id"] = period_id
         s = settings()
         several = len(s.provinces) > 1
+        served = consolidate_served(s, parse_period(period_id), run_id=f"{context['run_id']}__{period_id}")
         reports = []
-        quality = served_period_quality(s, parse_period(period_id)) if several else {}
-        for one in s.per_province():
-            code = one.province_code
-            run_id = f"{context['run_id']}__{period_id}" + (f"__{code}" if several else "")
-            result = consolidate_period(
-                one, parse_period(period_id), run_id=run_id, quality=quality.get(code)
-            )
+        for result in served.provinces:
+            code = result.data.province_code
             whose = f" {code}" if several else ""  # one province: the line operators know
             log.info("LAPORAN KOMPREHENSIF%s (%s): %s", whose, result.state, result.report_path)
             for line in result.score_table():
                 log.info("%s", line)
             subject, body = result.approval_request() if result.version else ("", "")
             if several and subject:  # the approver sees whose report it is
-                subject = f"{subject} — Provinsi {one.registry.province_name(code)}"
+                subject = f"{subject} — Provinsi {s.registry.province_name(code)}"
             reports.append(
                 {
                     "province_code": code,
@@ -170,10 +164,7 @@ def consolidate_bimonthly():
                     "body": body,
                 }
             )
-        # after every province's marts: the national report is computed from them
-        national = consolidate_national(
-            s, parse_period(period_id), run_id=f"{context['run_id']}__{period_id}"
-        )
+        national = served.national
         if national is not None:
             log.info("MART NASIONAL (%s): %d provinsi", period_id, national.provinces)
             log.info("LAPORAN KOMPREHENSIF NASIONAL (%s): %s", national.state, national.report_path)

@@ -197,3 +197,41 @@ def _counts(results) -> list[tuple]:
     return sorted(
         (r.expectation, r.column, r.rule, r.success, r.element_count, r.unexpected_count) for r in results
     )
+
+
+def test_a_national_run_records_each_provinces_period_check_from_the_second_process(
+    tmp_path, warehouse_url, monkeypatch
+):
+    """``rekap consolidate`` of several provinces runs the period check in a second process
+    (PeriodCheck) and records it after the reports: each province's run holds the results
+    checking that province alone in this process gives, with its own missing reports."""
+    from rekap.consolidation.consolidate import missing_details, period_quality, readiness_rows
+    from rekap.periods import parse_period
+    from rekap.warehouse import transaction
+
+    root = deploy(tmp_path, warehouse_url, "91,74,36", monkeypatch)
+    fill(root)
+    settings = Settings.from_env()
+    ingest(settings)
+    assert main(["consolidate", "--period", "2026-B1"]) == 0
+    recorded = _rows(
+        warehouse_url,
+        "SELECT d.run_id, d.expectation, d.column_name, d.rule, d.success, d.element_count,"
+        " d.unexpected_count, d.details, r.status FROM dq_results d JOIN runs r ON r.run_id = d.run_id"
+        " WHERE d.suite = 'period_completeness' AND d.scope = '2026-B1'",
+    )
+    by_province = {}
+    for row in recorded:
+        by_province.setdefault(row["run_id"].rsplit("__", 1)[1], []).append(row)
+    assert sorted(by_province) == ["36", "74", "91"]  # one run per province, each its own
+    for code, rows in by_province.items():
+        one = settings.for_province(code)
+        with transaction(one.warehouse_url) as conn:
+            alone = readiness_rows(conn, one, parse_period("2026-B1"))
+        summaries, _ = period_quality(alone)
+        assert sorted(
+            (r["expectation"], r["column_name"], r["rule"], bool(r["success"]), r["element_count"],
+             r["unexpected_count"]) for r in rows
+        ) == _counts(summaries), code  # fmt: skip
+        assert {r["details"] for r in rows} == {missing_details([r for r in alone if not r["received"]])}
+        assert {r["status"] for r in rows} == {"success"}  # recorded under the province's own run

@@ -179,11 +179,7 @@ def _period(text: str):
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from rekap.consolidation.consolidate import (
-        consolidate_national,
-        consolidate_period,
-        served_period_quality,
-    )
+    from rekap.consolidation.consolidate import consolidate_national, consolidate_period, consolidate_served
 
     settings = Settings.from_env()
     _ = settings.registry
@@ -196,19 +192,23 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
             return _deliver_approved_national(settings, period)
         return max(_deliver_approved(settings.for_province(p), period) for p in provinces)
     several = len(settings.provinces) > 1
-    quality = served_period_quality(settings, period) if len(provinces) > 1 else {}
-    for one in (settings.for_province(p) for p in provinces):  # one workbook per province
-        result = consolidate_period(one, period, quality=quality.get(one.province_code))
+    if args.province is None:  # every served province, then the national report
+        served = consolidate_served(settings, period)
+        results, national = served.provinces, served.national
+    else:  # one province (then the national report, which reads it), or the national one alone
+        results = [consolidate_period(settings.for_province(p), period) for p in provinces]
+        national = consolidate_national(settings, period)
+    for result in results:  # one workbook per province
+        code = result.data.province_code
         if several:
-            print(f"== provinsi {one.province_code} {one.registry.province_name(one.province_code)}")
+            print(f"== provinsi {code} {settings.registry.province_name(code)}")
         for line in result.readiness.lines():
             print(line)
         print("\n".join(result.score_table()))
         print(f"laporan komprehensif: {result.report_path}")
         if result.previous_version:
             print(f"previous version kept as {result.previous_version}")
-        _print_state(result.state, result.version, period.period_id, one.province_code if several else None)
-    national = consolidate_national(settings, period)  # after every province: it reads their marts
+        _print_state(result.state, result.version, period.period_id, code if several else None)
     if national is not None:
         print(f"mart nasional {period.period_id}: {national.provinces} provinsi")
         print(f"laporan komprehensif nasional: {national.report_path}")

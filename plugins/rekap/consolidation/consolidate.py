@@ -1,11 +1,14 @@
 """One consolidation of a two-month period: readiness, data quality, marts, workbook.
 
-``consolidate_period`` is what the ``consolidate_bimonthly`` DAG's main task and
-``rekap consolidate`` both call, once per served province (``Settings.for_province``): each
-province has its own marts, workbook and approval. Its warehouse writes (data-quality results, both marts,
-the run record) are one transaction, and the workbook is written to a hidden partial file
-first and put in place only after the commit: a run that fails leaves the warehouse and
-``reports/`` as they were.
+``consolidate_served`` is what the ``consolidate_bimonthly`` DAG's main task and ``rekap
+consolidate`` both run: ``consolidate_period`` once per served province
+(``Settings.for_province``; each province has its own marts, workbook and approval), then the
+national report from their marts. A province's warehouse writes (both marts, the run record,
+its data-quality results when it is consolidated alone) are one transaction, and the workbook
+is written to a hidden partial file first and put in place only after the commit: a run that
+fails leaves that province's warehouse rows and ``reports/`` as they were. With several
+provinces the period-completeness check runs in a second process meanwhile and its results
+are recorded after the reports (``PeriodCheck``).
 """
 
 from __future__ import annotations
@@ -160,20 +163,102 @@ def period_quality(rows: list[dict[str, Any]]):
 
 def served_period_quality(settings: Settings, period: Period) -> dict[str, Any]:
     """``period_quality`` of every served province in one GX run (GX's fixed cost paid once
-    per period, not 38 times), per province code. Read before the provinces' own
-    transactions: a report arriving meanwhile shows in the next consolidation's results."""
-    from rekap.report.validation import run_suite_by_scope
-
-    registry = settings.registry
+    per period, not 38 times), per province code."""
     with transaction(settings.warehouse_url) as conn:
         rows = readiness_rows(conn, settings, period)
+    return period_quality_by_province(*_quality_input(settings, rows))
+
+
+def _quality_input(settings: Settings, rows: list[dict[str, Any]]) -> tuple[list[dict], dict[str, str]]:
+    """What the check needs, plain enough to send to another process: the readiness rows'
+    columns the suite reads and each district's province."""
     frame = [{k: r[k] for k in ("district_code", "year", "month", "received")} for r in rows]
+    return frame, {d.district_code: d.province_code for d in settings.registry.districts}
+
+
+def period_quality_by_province(frame: list[dict[str, Any]], province_of: dict[str, str]) -> dict[str, Any]:
+    """The period-completeness suite over ``frame`` in one GX run, answered per province as if
+    each had been checked alone (runs in the check's own process, see ``consolidate_served``)."""
+    from rekap.intake.run_log import quiet_great_expectations
+    from rekap.report.validation import run_suite_by_scope
+
+    quiet_great_expectations()
     return run_suite_by_scope(
         "period_completeness",
         frame,
         ["district_code", "year", "month"],
-        lambda row: registry.get(str(row["district_code"])).province_code,
+        lambda row: province_of[str(row["district_code"])],
     )
+
+
+def missing_details(missing: list[dict[str, Any]]) -> str | None:
+    """The missing district-months as the period check's result records them."""
+    return ", ".join(f"{m['district_code']}/{m['year']}-{m['month']:02d}" for m in missing) or None
+
+
+class PeriodCheck:
+    """The period-completeness GX check of every served province, run in a second process
+    while the provinces are consolidated: importing GX alone takes ~2 s, which a national
+    consolidation would otherwise spend before its first province. Its results are recorded
+    after the provinces' reports (``record``), under each province's run, in one transaction.
+    Read before the provinces' own transactions: a report arriving meanwhile shows in the
+    next consolidation's results, as the readiness each province lists does."""
+
+    def __init__(self, settings: Settings, period: Period):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with transaction(settings.warehouse_url) as conn:
+            rows = readiness_rows(conn, settings, period)
+        # spawn, not fork: a fresh interpreter shares no connection, lock or log handler
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._answer = self._pool.submit(period_quality_by_province, *_quality_input(settings, rows))
+
+    def record(
+        self, settings: Settings, period: Period, runs: list[tuple[str, str, Readiness]], now: datetime
+    ) -> None:
+        """Each province's results under its run: ``runs`` = (province, run id, readiness)."""
+        answer = self._answer.result()
+        with transaction(settings.warehouse_url) as conn:
+            for province, run_id, readiness in runs:
+                summaries, _failures = answer[province]
+                details = missing_details(readiness.missing)
+                insert_dq_results(conn, run_id, summaries, now, details, scope=period.period_id)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class ServedResult:
+    provinces: list[ConsolidationResult]
+    national: NationalResult | None
+
+
+def consolidate_served(
+    settings: Settings, period: Period, run_id: str | None = None, now: datetime | None = None
+) -> ServedResult:
+    """Every served province's report of the period (``consolidate_period`` each), then, when
+    several are served, the national one: what the DAG's consolidate task and ``rekap
+    consolidate`` run. With several provinces the period check runs beside them (PeriodCheck)."""
+    now = now or datetime.now(UTC)
+    base = run_id or f"cli__consolidate__{period.period_id}__{now:%Y%m%dT%H%M%S%f}"
+    if len(settings.provinces) == 1:
+        return ServedResult([consolidate_period(settings, period, run_id=base, now=now)], None)
+    check = PeriodCheck(settings, period)
+    try:
+        results, runs = [], []
+        for one in settings.per_province():
+            run = f"{base}__{one.province_code}"
+            result = consolidate_period(one, period, run_id=run, now=now, check_quality=False)
+            results.append(result)
+            runs.append((one.province_code, run, result.readiness))
+        # after every province's marts: the national report is computed from them
+        national = consolidate_national(settings, period, run_id=base, now=now)
+        check.record(settings, period, runs, now)
+    finally:
+        check.close()
+    return ServedResult(results, national)
 
 
 STATUS_ORDER = ("BAIK", "CUKUP", "KURANG", "TIDAK MELAPOR")
@@ -211,10 +296,10 @@ def consolidate_period(
     run_id: str | None = None,
     now: datetime | None = None,
     weights: ScoreWeights | None = None,
-    quality: Any = None,
+    check_quality: bool = True,
 ) -> ConsolidationResult:
-    """``quality``: this province's entry of ``served_period_quality`` when the caller checked
-    every served province at once; None: checked here."""
+    """``check_quality``: run the period-completeness check in this transaction; False when
+    the caller checks every served province at once (``consolidate_served``)."""
     from rekap.consolidation.leadership_workbook import write_leadership_workbook
     from rekap.consolidation.report_sheets import keep_previous_version
 
@@ -239,10 +324,12 @@ def consolidate_period(
         with transaction(settings.warehouse_url) as conn:
             ensure_calendar(conn, period)
             rows = readiness_rows(conn, settings, period)
-            summaries, _failures = quality if quality is not None else period_quality(rows)
             missing = [r for r in rows if not r["received"]]
-            details = ", ".join(f"{m['district_code']}/{m['year']}-{m['month']:02d}" for m in missing)
-            insert_dq_results(conn, run_id, summaries, now, details or None, scope=period.period_id)
+            if check_quality:
+                summaries, _failures = period_quality(rows)
+                insert_dq_results(
+                    conn, run_id, summaries, now, missing_details(missing), scope=period.period_id
+                )
             compute_marts(
                 conn, settings.registry.districts, settings.province_code, period, now, str(final), weights
             )
