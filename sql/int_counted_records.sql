@@ -10,6 +10,11 @@
 --   * a pleno counts for weeks_with_pleno by its ISO week (a week belongs to the period that
 --     holds its Thursday; period_weeks), and for the other pleno metrics by its date;
 --   * each programme (Aspek + Program) is taken from the latest month of the period reporting it.
+-- Each ranking reads only the records that can count for the province and the period, filtered
+-- before ranking: the province's districts by district_code (at national scale each province
+-- would otherwise rank the whole nation's records) and, for plenos and activities, the period
+-- by placed_date. Both are part of the ranking's PARTITION BY: the filter keeps or drops whole
+-- partitions and changes no ranking.
 
 DELETE FROM int_counted_pleno
 WHERE period_id = :period_id
@@ -27,7 +32,13 @@ ranked AS (
                ORDER BY p.received_at DESC, p.submission_id DESC, p.excel_row
            ) AS nth
     FROM stg_pleno p
-    WHERE p.is_current = 1 AND p.province_code = :province_code
+    WHERE p.is_current = 1
+      AND p.district_code IN (SELECT district_code FROM districts WHERE province_code = :province_code)
+      -- dated in the period or in one of its weeks (dated_in_period OR week_in_period below, the
+      -- week looked up here so that the filter applies before the staging row is built)
+      AND (p.placed_date BETWEEN :period_start AND :period_end
+           OR EXISTS (SELECT 1 FROM period_weeks pw
+                      WHERE pw.period_id = :period_id AND p.placed_date BETWEEN pw.week_start AND pw.week_end))
 ),
 flagged AS (
     SELECT r.*,
@@ -40,8 +51,7 @@ SELECT CAST(:period_id AS VARCHAR(10)) AS period_id, district_code, submission_i
        CASE WHEN week_in_period = 1 THEN iso_year END AS iso_year,
        CASE WHEN week_in_period = 1 THEN iso_week END AS iso_week,
        pleno_type, is_quorate, has_minutes, required_cells, filled_cells, dated_in_period, week_in_period
-FROM flagged
-WHERE dated_in_period = 1 OR week_in_period = 1;
+FROM flagged;
 
 DELETE FROM int_counted_activity
 WHERE period_id = :period_id
@@ -61,12 +71,14 @@ ranked AS (
                ORDER BY a.received_at DESC, a.submission_id DESC, a.excel_row
            ) AS nth
     FROM stg_pencegahan a
-    WHERE a.is_current = 1 AND a.province_code = :province_code
+    WHERE a.is_current = 1
+      AND a.district_code IN (SELECT district_code FROM districts WHERE province_code = :province_code)
+      AND a.placed_date BETWEEN :period_start AND :period_end
 )
 SELECT CAST(:period_id AS VARCHAR(10)) AS period_id, district_code, submission_id, excel_row, placed_date,
        activity_type, stage, participants, has_evidence, required_cells, filled_cells
 FROM ranked
-WHERE nth = 1 AND placed_date BETWEEN :period_start AND :period_end;
+WHERE nth = 1;
 
 DELETE FROM int_counted_programme
 WHERE period_id = :period_id
@@ -85,7 +97,8 @@ ranked AS (
            ) AS nth
     FROM stg_kelembagaan k
     JOIN period_months m ON m.period_id = :period_id AND m.year = k.year AND m.month = k.month
-    WHERE k.is_current = 1 AND k.province_code = :province_code
+    WHERE k.is_current = 1
+      AND k.district_code IN (SELECT district_code FROM districts WHERE province_code = :province_code)
 )
 SELECT CAST(:period_id AS VARCHAR(10)) AS period_id, district_code, submission_id, excel_row, aspect, program,
        progress, required_cells, filled_cells

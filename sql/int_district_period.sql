@@ -3,6 +3,8 @@
 --   * reports: months of the period with an accepted submission; timeliness from the FIRST
 --     accepted submission of each (district, month), so a correction never makes it late;
 --   * issues: row-level issues of the current submissions of the period's months.
+-- Every CTE is filtered to the province's districts (period_districts) before it aggregates:
+-- at national scale each province would otherwise pay for all of them.
 
 DELETE FROM int_district_period
 WHERE period_id = :period_id AND province_code = :province_code;
@@ -24,6 +26,7 @@ accepted_in_period AS (
     FROM submissions s
     JOIN months m ON m.year = s.year AND m.month = s.month
     WHERE s.status <> 'rejected'
+      AND s.district_code IN (SELECT district_code FROM period_districts)
 ),
 report_counts AS (
     SELECT district_code,
@@ -42,12 +45,14 @@ pleno_counts AS (
            SUM(filled_cells) AS filled_cells
     FROM int_counted_pleno
     WHERE period_id = :period_id AND dated_in_period = 1
+      AND district_code IN (SELECT district_code FROM period_districts)
     GROUP BY district_code
 ),
 pleno_weeks AS (
     SELECT district_code, COUNT(DISTINCT iso_year * 100 + iso_week) AS weeks_with_pleno
     FROM int_counted_pleno
     WHERE period_id = :period_id AND week_in_period = 1 AND pleno_type = 'Rutin' AND is_quorate = 1
+      AND district_code IN (SELECT district_code FROM period_districts)
     GROUP BY district_code
 ),
 activity_counts AS (
@@ -60,6 +65,7 @@ activity_counts AS (
            SUM(filled_cells) AS filled_cells
     FROM int_counted_activity
     WHERE period_id = :period_id
+      AND district_code IN (SELECT district_code FROM period_districts)
     GROUP BY district_code
 ),
 programme_counts AS (
@@ -69,6 +75,7 @@ programme_counts AS (
            SUM(filled_cells) AS filled_cells
     FROM int_counted_programme
     WHERE period_id = :period_id
+      AND district_code IN (SELECT district_code FROM period_districts)
     GROUP BY district_code
 ),
 issue_counts AS (
@@ -77,6 +84,7 @@ issue_counts AS (
     JOIN submissions cs ON cs.submission_id = i.submission_id
     JOIN months m ON m.year = cs.year AND m.month = cs.month
     WHERE cs.is_current = 1
+      AND cs.district_code IN (SELECT district_code FROM period_districts)
     GROUP BY cs.district_code
 )
 SELECT
