@@ -231,3 +231,60 @@ def test_a_file_gone_between_its_check_and_the_commit_is_flagged_and_the_chunk_l
     with engine_for(url).connect() as conn:
         loaded = sorted(r[0] for r in conn.execute(text("SELECT district_code FROM submissions")))
     assert loaded == ["3601", "3603"]
+
+
+def test_reading_the_bytes_already_read_gives_what_reading_the_file_gives(files):
+    """The intake hands the checker the bytes it hashed (issue 15: read each file once);
+    every file of the demo and the messy fixtures, rejections included, reads the same."""
+    registry = load_registry()
+    from_disk, _ = check_files(files, registry, NOW)
+    from_bytes, _ = check_files(files, registry, NOW, contents=[path.read_bytes() for path, _ in files])
+    assert {r.rejection_code for r in from_disk} >= {"wrong_format", "encrypted"}
+    for given, read in zip(from_bytes, from_disk, strict=True):
+        assert (given.status, given.rejection_code, given.rejection) == (
+            read.status,
+            read.rejection_code,
+            read.rejection,
+        )
+        assert _issues(given) == _issues(read), read.path
+        assert _cells(given) == _cells(read), read.path
+
+
+def test_the_intake_loads_the_bytes_it_hashed(tmp_path, monkeypatch):
+    """A district saving its file again while the run reads it: what is loaded is what was
+    hashed (the submission's sha256 and its rows are the same version of the file)."""
+    import hashlib
+
+    root = set_up_drive(tmp_path / "drive")
+    path = root / "inbox/3603/Laporan_3603.xlsx"
+    write_report(path, pleno=[pleno_row(i, date(2026, 1, 5 + 7 * i)) for i in range(2)])
+    first = path.read_bytes()
+    later = tmp_path / "later.xlsx"
+    write_report(later, pleno=[pleno_row(i, date(2026, 1, 5 + 7 * i)) for i in range(4)])
+    original = flow.read_and_hash
+
+    def hash_then_save_again(p, keep_up_to):
+        result = original(p, keep_up_to)
+        if Path(p) == path:
+            shutil.copy(later, path)  # the district saves its four-row version meanwhile
+        return result
+
+    monkeypatch.setattr(flow, "read_and_hash", hash_then_save_again)
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    from conftest import upgraded
+
+    upgraded(url)
+    settings = Settings.from_mapping(
+        {
+            "REKAP_SHARED_ROOT": str(root),
+            "REKAP_WAREHOUSE_URL": url,
+            "REKAP_PROVINCE": "36",
+            "REKAP_STABLE_SECONDS": "0",
+        }
+    )
+    ingest(settings, run_id="t", now=NOW)
+    with engine_for(url).connect() as conn:
+        (sha,) = conn.execute(text("SELECT sha256 FROM submissions")).one()
+        rows = conn.execute(text("SELECT COUNT(*) FROM pleno_records")).scalar()
+    assert sha == hashlib.sha256(first).hexdigest()
+    assert rows == 2  # the hashed version's rows, not the four of the file on disk now

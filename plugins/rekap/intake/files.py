@@ -87,14 +87,27 @@ def district_lock(folder: Path) -> Iterator[bool]:
 
 def sha256_of(path: Path) -> str:
     """Never through a link: a file swapped for one after the scan raises (ELOOP)."""
-    digest = hashlib.sha256()
+    return read_and_hash(path, keep_up_to=-1)[0]
+
+
+def read_and_hash(path: Path, keep_up_to: int) -> tuple[str, bytes | None]:
+    """The file's sha256 and, when it has at most ``keep_up_to`` bytes, those bytes: the intake
+    reads and checks the very bytes it hashed, without opening the file again. Never through a
+    link: a file swapped for one after the scan raises (ELOOP)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if info.st_size <= keep_up_to:
+            content = fh.read(keep_up_to + 1)
+            if len(content) <= keep_up_to:  # it did not grow meanwhile
+                return hashlib.sha256(content).hexdigest(), content
+            fh.seek(0)
+        digest = hashlib.sha256()
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
-    return digest.hexdigest()
+    return digest.hexdigest(), None
 
 
 def district_folders(root: Path, district_code: str) -> dict[str, Path]:

@@ -47,7 +47,7 @@ from rekap.intake.files import (
     district_lock,
     drive_write_error,
     move_into_place,
-    sha256_of,
+    read_and_hash,
 )
 from rekap.intake.outcomes import (
     OUT_BUSY,
@@ -79,6 +79,10 @@ from rekap.warehouse import WarehouseError, as_datetime, sync_registry, transact
 # Files checked and loaded together: GX's fixed cost (~0.35 s per suite run) and a transaction
 # per chunk, while a chunk's reports stay a few tens of MB in memory.
 FILES_PER_CHECK = 1000
+# A chunk's files are hashed and kept in memory up to this many bytes in all (a district month
+# is ~20 KB: 1,000 of them ~20 MB), so each is read from disk once; beyond it (a chunk of
+# unusually big files) the rest are opened again when checked.
+KEEP_BYTES_PER_CHUNK = 256 * 1024 * 1024
 
 
 def _inbox_file_problem(path: Path, district_code: str) -> FileOutcome | None:
@@ -184,6 +188,7 @@ class _District:
     outcomes: list[FileOutcome] = field(default_factory=list)
     fresh: list[tuple[Path, str]] = field(default_factory=list)  # (inbox path, sha256) to check and load
     again: list[tuple[Path, str]] = field(default_factory=list)  # same bytes as a fresh file of this chunk
+    contents: dict[Path, bytes] = field(default_factory=dict)  # fresh files' bytes, read when hashed
     failure: DriveError | None = None
 
     def result(self) -> list[FileOutcome]:
@@ -228,7 +233,11 @@ def _process_chunk(
         fresh = [(d, path, digest) for d in working if d.failure is None for path, digest in d.fresh]
         if fresh:
             reports, dq = check_files(
-                [(path, d.code) for d, path, _ in fresh], settings.registry, now, settings.limits()
+                [(path, d.code) for d, path, _ in fresh],
+                settings.registry,
+                now,
+                settings.limits(),
+                [d.contents.pop(path, None) for d, path, _ in fresh],
             )
             _load_chunk(
                 settings,
@@ -251,19 +260,26 @@ def _triage(settings: Settings, districts: list[_District], now: datetime) -> No
     repaired or told duplicate), fresh files to check and load, and further copies of bytes
     that are fresh in this chunk (handled after it, when the first copy is in)."""
     candidates: list[tuple[_District, Path, str]] = []
+    contents: dict[Path, bytes] = {}
+    budget = KEEP_BYTES_PER_CHUNK  # bytes kept for checking, beyond which files are read again
     for d in districts:
         for p in d.paths:
             path = Path(p)
             problem = _inbox_file_problem(path, d.code)
             if problem is None:
                 try:
-                    digest = sha256_of(path)
+                    digest, content = read_and_hash(
+                        path, keep_up_to=min(budget, settings.limits().max_file_bytes)
+                    )
                 except OSError as exc:
                     problem = _unreadable(path, d.code, exc)
             if problem is not None:
                 d.outcomes.append(problem)
             else:
                 candidates.append((d, path, digest))
+                if content is not None:
+                    contents[path] = content
+                    budget -= len(content)
     with transaction(settings.warehouse_url) as conn:
         known = submissions_by_sha(conn, [digest for _, _, digest in candidates])
     fresh: set[str] = set()
@@ -279,6 +295,8 @@ def _triage(settings: Settings, districts: list[_District], now: datetime) -> No
         else:
             fresh.add(digest)
             d.fresh.append((path, digest))
+            if path in contents:
+                d.contents[path] = contents[path]
 
 
 def _process_again(

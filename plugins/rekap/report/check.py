@@ -6,6 +6,7 @@ checks its file before submitting gets exactly the verdict the pipeline will giv
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -21,10 +22,16 @@ def check_files(
     registry: Registry,
     now: datetime | None = None,
     limits: Limits | None = None,
+    contents: Sequence[bytes | None] | None = None,
 ) -> tuple[list[Report], list[RuleResult]]:
     """Read every file, then validate all accepted ones together (one GX run per kind). The
-    GX results are per folder district (``RuleResult.scope``)."""
-    reports = [read_report(path, registry, now, folder, limits) for path, folder in paths_and_folders]
+    GX results are per folder district (``RuleResult.scope``). ``contents``: each file's
+    bytes when the caller read them already (None for one read from disk here)."""
+    contents = contents if contents is not None else [None] * len(paths_and_folders)
+    reports = [
+        read_report(path, registry, now, folder, limits, content)
+        for (path, folder), content in zip(paths_and_folders, contents, strict=True)
+    ]
     scopes = [folder for _, folder in paths_and_folders]
     results = validate_reports(reports, scopes) if any(r.rejection is None for r in reports) else []
     return reports, results

@@ -10,6 +10,7 @@ percent number format (a Capaian fraction formatted as percent).
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -83,10 +84,11 @@ SAVE_AS_XLSX = (
 )
 
 
-def check_file(path: Path, limits: Limits) -> None:
-    """File-level checks that need no parsing: type, size, encryption, zip bomb."""
+def check_file(path: Path, limits: Limits, content: bytes | None = None) -> None:
+    """File-level checks that need no parsing: type, size, encryption, zip bomb. ``content``:
+    the file's bytes when the caller has read them (the name still gives the type)."""
     suffix = path.suffix.lower()
-    size = path.stat().st_size
+    size = len(content) if content is not None else path.stat().st_size
     if suffix not in ACCEPTED_SUFFIXES:
         raise FileRejected(
             "wrong_format",
@@ -100,10 +102,13 @@ def check_file(path: Path, limits: Limits) -> None:
             f"Berkas {size / 1048576:.1f} MB melebihi batas {limits.max_file_bytes / 1048576:.0f} MB. "
             "Hapus gambar/lampiran dari workbook (bukti dukung cukup berupa tautan) lalu unggah kembali.",
         )
-    with path.open("rb") as fh:
-        head = fh.read(8)
+    if content is not None:
+        head = content[:8]
+    else:
+        with path.open("rb") as fh:
+            head = fh.read(8)
     if head == OLE_MAGIC:
-        data = path.read_bytes()
+        data = content if content is not None else path.read_bytes()
         if ENCRYPTED_PACKAGE in data:
             raise FileRejected(
                 "encrypted",
@@ -114,14 +119,14 @@ def check_file(path: Path, limits: Limits) -> None:
             "wrong_format",
             f"Berkas ini format Excel lama (.xls) yang diberi nama {suffix}. {SAVE_AS_XLSX}",
         )
-    if not zipfile.is_zipfile(path):
+    if not zipfile.is_zipfile(_source(path, content)):
         raise FileRejected(
             "unreadable",
             f"Berkas bukan workbook yang dapat dibaca (rusak atau bukan spreadsheet, misalnya CSV/PDF "
             f"yang diganti namanya). {SAVE_AS_XLSX}",
         )
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(_source(path, content)) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise FileRejected("unreadable", f"Berkas rusak dan tidak dapat dibuka. {SAVE_AS_XLSX}") from exc
@@ -134,16 +139,28 @@ def check_file(path: Path, limits: Limits) -> None:
         )
 
 
-def read_workbook(path: str | Path, limits: Limits | None = None) -> RawWorkbook:
-    """Every worksheet's grid, or FileRejected with a message for the district."""
+def _source(path: Path, content: bytes | None) -> Path | IO[bytes]:
+    """What zipfile and calamine open: the bytes already read, else the file."""
+    return io.BytesIO(content) if content is not None else path
+
+
+def read_workbook(
+    path: str | Path, limits: Limits | None = None, content: bytes | None = None
+) -> RawWorkbook:
+    """Every worksheet's grid, or FileRejected with a message for the district. ``content``:
+    the file's bytes when the caller read them already (the intake, which hashed those very
+    bytes): the file is then not opened again, and what is read is what was hashed."""
     from python_calamine import CalamineWorkbook
 
     path = Path(path)
     limits = limits or Limits()
-    check_file(path, limits)
-    percent = scan_sheets(path, limits)  # before calamine: it would allocate what a sheet declares
+    check_file(path, limits, content)
+    percent = scan_sheets(path, limits, content)  # before calamine: it would allocate what a sheet declares
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        if content is not None:
+            book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        else:
+            book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for broken files
         raise FileRejected(
             "unreadable", f"Berkas rusak atau bukan workbook yang dapat dibaca. {SAVE_AS_XLSX}"
@@ -222,7 +239,7 @@ def check_extent(sheet: str, row: int, col: int, limits: Limits) -> None:
         )
 
 
-def scan_sheets(path: Path, limits: Limits) -> dict[str, set[tuple[int, int]]]:
+def scan_sheets(path: Path, limits: Limits, content: bytes | None = None) -> dict[str, set[tuple[int, int]]]:
     """Stream every sheet of the file once, in constant memory, refusing one whose real content
     (cells holding a value) lies beyond the limits. Returns each sheet's percent-formatted cells,
     by its cleaned name.
@@ -231,7 +248,7 @@ def scan_sheets(path: Path, limits: Limits) -> dict[str, set[tuple[int, int]]]:
     ``number-rows-repeated="1048576"`` of empty rows) is ignored, neither refused nor allocated:
     many tools write it for sheets with a few cells, and calamine does not use it."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(_source(path, content)) as zf:
             if path.suffix.lower() == ".ods":
                 return _scan_ods(zf, limits)
             return _scan_xlsx(zf, limits)

@@ -402,14 +402,16 @@ def read_report(
     now: datetime | None = None,
     folder_district: str | None = None,
     limits: Limits | None = None,
+    content: bytes | None = None,
 ) -> Report:
     """Read one file. ``now`` (aware; default the current time) decides the "future month"
-    rule in the district's time zone; ``folder_district`` is the folder the file is in."""
+    rule in the district's time zone; ``folder_district`` is the folder the file is in;
+    ``content`` its bytes when the caller has them (see ``read_workbook``)."""
     path = Path(path)
     report = Report(path=path)
     limits = limits or Limits()
     try:
-        book = read_workbook(path, limits)
+        book = read_workbook(path, limits, content)
         _read_into(report, book, registry, now or datetime.now(UTC), folder_district, limits)
     except FileRejected as rejected:
         report.reject(rejected.code, rejected.message)
