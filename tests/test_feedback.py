@@ -450,7 +450,8 @@ def test_feedback_keeps_its_look(tmp_path, banten, tangerang, now):
     assert ws.cell(warnings + 1, 1).value == "•" and extra in ws.cell(warnings + 1, 2).value
     todo = _row_of(ws, "Apa yang harus dilakukan")
     assert ws.cell(todo, 1).font.color.rgb[-6:] == "1F4E78" and ws.cell(todo, 1).font.b
-    assert ws.row_dimensions[todo].height == 15 * (1 + len(ws.cell(todo, 2).value) // 80) > 15
+    # tall enough for the wrapped text: at least its characters' worth of 80-character lines
+    assert ws.row_dimensions[todo].height >= 15 * -(-len(ws.cell(todo, 2).value) // 80) > 15
     assert (ws.page_setup.orientation, ws.page_setup.paperSize, _fit(ws)) == ("portrait", 9, (1, 1))  # A4
     assert ws.freeze_panes is None
 
@@ -482,3 +483,37 @@ def test_feedback_keeps_its_look(tmp_path, banten, tangerang, now):
     for sheet in (ws, notes):
         margins = sheet.page_margins
         assert (margins.left, margins.right, margins.top, margins.bottom) == (0.4, 0.4, 0.5, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "per_line", "lines"),
+    [
+        ("", 80, 1),
+        ("4 dari 4 minggu", 80, 1),
+        ("Minggu dengan pleno Rutin kuorum", 26, 2),  # the label that was cut off at 15 pt
+        ("Kegiatan pencegahan", 26, 1),
+        ("satu dua\ntiga", 80, 2),
+        ("x" * 60, 26, 3),  # a long link breaks inside
+        ("aaaa bbbb cccc", 9, 2),  # "aaaa bbbb" fits 9, "cccc" goes on
+    ],
+)
+def test_wrapped_lines_break_at_spaces_like_a_spreadsheet(text, per_line, lines):
+    from rekap.intake.feedback import wrapped_lines
+
+    assert wrapped_lines(text, per_line) == lines
+
+
+def test_a_long_label_gets_a_row_tall_enough_for_its_two_lines(tmp_path, banten, tangerang, now):
+    """ "Minggu dengan pleno Rutin kuorum" wraps in the bold label column even when its figure
+    is short: the row is two lines tall, not cut at one."""
+    weekly = [
+        pleno_row(i, date(2026, 1, day), ba=f"BA-{i}") for i, day in enumerate((2, 5, 12, 19, 26), start=1)
+    ]
+    path = write_report(tmp_path / "Laporan.xlsx", pleno=weekly)  # a pleno every week: a short figure
+    report = check_file(path, banten, now, folder_district="3603")
+    out = write_feedback(report, tangerang, tmp_path / "fb", now.astimezone(tangerang.zone), None)
+    ws = load_workbook(out)["Ringkasan"]
+    row = _row_of(ws, "Minggu dengan pleno Rutin kuorum")
+    assert ws.cell(row, 2).value == "5 dari 5 minggu"
+    assert len(ws.cell(row, 2).value) < 80  # one line of text ...
+    assert ws.row_dimensions[row].height == 30  # ... but two of label

@@ -425,10 +425,29 @@ def _wrapped(
     """A label and a long text (possibly from the district) in a wrapped cell tall enough to read."""
     ws.text(row, 1, label, label_style)
     ws.text(row, 2, text, style)
-    # LibreOffice/Excel do not grow rows whose height the file sets: estimate ~80 characters a line.
-    lines = sum(1 + len(part) // 80 for part in (text or "").split("\n"))
+    # LibreOffice/Excel do not grow rows whose height the file sets: tall enough for the wrapped
+    # text (~80 characters a line in column B) and the wrapped bold label (~26 in column A).
+    lines = max(wrapped_lines(text or "", 80), wrapped_lines(label, 26))
     ws.height(row, max(15, 15 * lines))
     return row + 1
+
+
+def wrapped_lines(text: str, per_line: int) -> int:
+    """The lines a wrapped cell shows ``text`` in, breaking at spaces as spreadsheets do (a
+    word longer than a line is broken inside)."""
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        used = 0
+        for word in paragraph.split(" "):
+            if used and used + 1 + len(word) > per_line:  # the word starts a new line
+                lines += 1
+                used = 0
+            used = used + 1 + len(word) if used else len(word)
+            while used > per_line:  # a word longer than a line
+                lines += 1
+                used -= per_line
+    return lines
 
 
 def issue_rows(report: Report) -> list[tuple[str, str, int, str, str, str]]:
