@@ -412,3 +412,13 @@ def running_stack(base: Path, request, **options) -> Iterator[AirflowStack]:
     if request.session.testsfailed > failed_before:
         report_to_terminal(request, "Airflow process logs (tails)", stack.diagnostics())
     stack.stop()
+
+
+def finish(process, timeout: float = 600) -> str:
+    """Wait for a ``dags test`` process (rekap.dev.airflow_local.AirflowProcess) to end; its log."""
+    deadline = time.monotonic() + timeout
+    while process.running() and time.monotonic() < deadline:
+        time.sleep(2)
+    assert not process.running(), f"{process.name} still running:\n{process.tail()}"
+    process.stop()
+    return process.log_path.read_text(errors="replace")

@@ -104,8 +104,10 @@ def sqlite_warehouse(tmp_path):
 
 # --- a real SMTP server (aiosmtpd) as Airflow's smtp_default connection -------------------------
 
+import contextlib  # noqa: E402
 import email  # noqa: E402
 import socket  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from email import policy  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -123,18 +125,27 @@ class Inbox:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_server(monkeypatch):
+@contextlib.contextmanager
+def running_smtp() -> Iterator[tuple[Inbox, str]]:
+    """A real SMTP server on a free port: its inbox, and Airflow's connection URI for it (the
+    form an operator sets as AIRFLOW_CONN_SMTP_DEFAULT)."""
     inbox = Inbox()
     with socket.socket() as probe:  # a free port: aiosmtpd's start-up check cannot use port 0
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    # Airflow's connection URI form, as an operator would set it in the environment.
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_SMTP_DEFAULT",
-        f"smtp://127.0.0.1:{port}?disable_ssl=true&disable_tls=true&from_email=rekap%40bawaslu.local",
-    )
-    yield inbox
-    controller.stop()
+    try:
+        yield (
+            inbox,
+            f"smtp://127.0.0.1:{port}?disable_ssl=true&disable_tls=true&from_email=rekap%40bawaslu.local",
+        )
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    with running_smtp() as (inbox, uri):
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", uri)
+        yield inbox

@@ -11,13 +11,13 @@ period sends nothing and asks nothing; a bad period fails in one line."""
 
 from __future__ import annotations
 
-import email
+import contextlib
 import json
 import time
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
+from airflow_stack import finish
+from conftest import running_smtp
 from openpyxl import load_workbook
 from rekap.dev.airflow_local import (
     AirflowProcess,
@@ -42,16 +42,6 @@ CONSOLIDATE, APPROVE = "consolidate_bimonthly", "approve_laporan"
 APPROVER, OPERATOR = "ketua", "operator"
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """A drive with 2026-B1 reports of two districts, an SMTP server, an Airflow home with an
@@ -61,10 +51,8 @@ def stack(tmp_path_factory):
     upgrade(f"sqlite:///{base / 'warehouse.sqlite'}")
     for code, members in (("3601", 5), ("3603", 3)):
         drop_two_months(root, code, members)
-    inbox = Inbox()
-    smtp_port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
+    smtp = contextlib.ExitStack()
+    inbox, smtp_uri = smtp.enter_context(running_smtp())
     home = base / "airflow"
     passwords = {APPROVER: "pw-ketua-1", OPERATOR: "pw-operator-1"}
     port = free_port()
@@ -76,8 +64,7 @@ def stack(tmp_path_factory):
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{smtp_port}?disable_ssl=true&disable_tls=true"
-            "&from_email=rekap%40bawaslu.local",
+            "AIRFLOW_CONN_SMTP_DEFAULT": smtp_uri,
             "REKAP_SHARED_ROOT": str(root),
             "REKAP_WAREHOUSE_URL": f"sqlite:///{base / 'warehouse.sqlite'}",
             "REKAP_PROVINCE": "36",
@@ -109,7 +96,7 @@ def stack(tmp_path_factory):
         }
     finally:
         api.stop()
-        controller.stop()
+        smtp.close()
 
 
 def start_run(stack, dag_id: str, conf: dict, name: str) -> AirflowProcess:
@@ -119,15 +106,6 @@ def start_run(stack, dag_id: str, conf: dict, name: str) -> AirflowProcess:
         stack["env"],
         stack["base"] / f"{name}.log",
     )
-
-
-def finish(process: AirflowProcess, timeout: float = 600) -> str:
-    deadline = time.monotonic() + timeout
-    while process.running() and time.monotonic() < deadline:
-        time.sleep(2)
-    assert not process.running(), f"{process.name} still running:\n{process.tail()}"
-    process.stop()
-    return process.log_path.read_text(errors="replace")
 
 
 def consolidate(stack, period: str, name: str) -> str:
@@ -152,7 +130,7 @@ def approvals(stack) -> list:
 
 
 def to(stack, address: str) -> list:
-    return [m for rcpt, m in stack["inbox"].messages if address in rcpt]
+    return [m for _sender, rcpt, m in stack["inbox"].messages if address in rcpt]
 
 
 def test_approval_sends_exactly_one_final_report(stack):

@@ -9,13 +9,13 @@ approval writes the FINAL national workbook and e-mails it, alone."""
 
 from __future__ import annotations
 
-import email
+import contextlib
 import json
 import time
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
+from airflow_stack import finish
+from conftest import running_smtp
 from openpyxl import load_workbook
 from rekap.dev.airflow_local import (
     AirflowProcess,
@@ -41,29 +41,10 @@ CONSOLIDATE, APPROVE = "consolidate_bimonthly", "approve_laporan"
 KETUA, KETUA_RI = "ketua", "ketua_ri"  # a province's approver, the national office's
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
 def run(base, env, dag_id: str, conf: dict, name: str) -> AirflowProcess:
     return AirflowProcess(
         f"dags-test-{name}", ["dags", "test", dag_id, "-c", json.dumps(conf)], env, base / f"{name}.log"
     )
-
-
-def finish(process: AirflowProcess, timeout: float = 600) -> str:
-    deadline = time.monotonic() + timeout
-    while process.running() and time.monotonic() < deadline:
-        time.sleep(2)
-    assert not process.running(), f"{process.name} still running:\n{process.tail()}"
-    process.stop()
-    return process.log_path.read_text(errors="replace")
 
 
 def waiting_actions(
@@ -94,10 +75,8 @@ def test_the_national_draft_is_answered_by_the_national_approvers_only(tmp_path)
     upgrade(warehouse)
     for code in ("3601", "3603", "7401"):
         drop_two_months(root, code, 5)
-    inbox = Inbox()
-    smtp_port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
+    smtp = contextlib.ExitStack()
+    inbox, smtp_uri = smtp.enter_context(running_smtp())
     home = base / "airflow"
     passwords = {KETUA: "pw-ketua-1", KETUA_RI: "pw-ketua-ri-1"}
     port = free_port()
@@ -109,8 +88,7 @@ def test_the_national_draft_is_answered_by_the_national_approvers_only(tmp_path)
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{smtp_port}?disable_ssl=true&disable_tls=true"
-            "&from_email=rekap%40bawaslu.local",
+            "AIRFLOW_CONN_SMTP_DEFAULT": smtp_uri,
             "REKAP_SHARED_ROOT": str(root),
             "REKAP_WAREHOUSE_URL": warehouse,
             "REKAP_PROVINCE": "36,74",
@@ -167,7 +145,7 @@ def test_the_national_draft_is_answered_by_the_national_approvers_only(tmp_path)
             f"FINAL — disetujui oleh {KETUA_RI}"
         )
         assert sorted(p.name for p in (root / "reports").glob("*.xlsx")) == [final.name]
-        mails = [m for rcpt, m in inbox.messages if "pimpinan@bawaslu.local" in rcpt]
+        mails = [m for _sender, rcpt, m in inbox.messages if "pimpinan@bawaslu.local" in rcpt]
         assert [m["Subject"] for m in mails] == [
             "Laporan Komprehensif Nasional Januari – Februari 2026 (FINAL)"
         ]
@@ -184,4 +162,4 @@ def test_the_national_draft_is_answered_by_the_national_approvers_only(tmp_path)
         ]
     finally:
         api.stop()
-        controller.stop()
+        smtp.close()
