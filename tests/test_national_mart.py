@@ -4,6 +4,7 @@ independent recomputation from mart_district_period."""
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import date, datetime
 from statistics import mean
@@ -235,3 +236,69 @@ def test_a_national_run_records_each_provinces_period_check_from_the_second_proc
         ) == _counts(summaries), code  # fmt: skip
         assert {r["details"] for r in rows} == {missing_details([r for r in alone if not r["received"]])}
         assert {r["status"] for r in rows} == {"success"}  # recorded under the province's own run
+
+
+def _consolidate_in_worker(period_id: str) -> tuple[list[str], list[str]]:
+    """What a Celery task does: consolidate, inside a (daemonic) pool worker process."""
+    import multiprocessing
+
+    from rekap.consolidation.consolidate import consolidate_served
+    from rekap.periods import parse_period
+
+    assert multiprocessing.current_process().daemon  # as in a Celery prefork worker
+    warnings: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: warnings.append(record.getMessage())
+    logging.getLogger("rekap.consolidation.consolidate").addHandler(handler)
+    served = consolidate_served(Settings.from_env(), parse_period(period_id))
+    return [r.report_path.name for r in served.provinces], warnings
+
+
+def _period_check_rows(url: str) -> dict[str, list[tuple]]:
+    rows = _rows(
+        url,
+        "SELECT run_id, expectation, success, element_count, unexpected_count, details FROM dq_results"
+        " WHERE suite = 'period_completeness' AND scope = '2026-B1'",
+    )
+    by_province: dict[str, list[tuple]] = {}
+    for r in rows:
+        by_province.setdefault(r["run_id"].rsplit("__", 1)[1], []).append(tuple(list(r.values())[1:]))
+    return by_province
+
+
+def test_the_period_check_runs_from_a_daemonic_worker_as_celery_runs_tasks(
+    tmp_path, warehouse_url, monkeypatch
+):
+    """Celery's prefork workers are daemon processes, which multiprocessing forbids to have
+    children: the period check's second process must start there all the same."""
+    import billiard
+
+    root = deploy(tmp_path, warehouse_url, "91,74,36", monkeypatch)
+    fill(root)
+    ingest(Settings.from_env())
+    with billiard.get_context("fork").Pool(1) as pool:
+        written, warnings = pool.apply(_consolidate_in_worker, ("2026-B1",))
+    assert len(written) == 3
+    assert warnings == []  # answered by the second process, not the fallback
+    assert sorted(_period_check_rows(warehouse_url)) == ["36", "74", "91"]
+
+
+def test_when_the_second_process_fails_the_check_runs_in_this_one(
+    tmp_path, warehouse_url, monkeypatch, caplog
+):
+    """The helper process never decides the run: if it dies, the same check runs here and the
+    same results are recorded."""
+    from rekap.consolidation import consolidate
+
+    root = deploy(tmp_path, warehouse_url, "91,74,36", monkeypatch)
+    fill(root)
+    ingest(Settings.from_env())
+    assert main(["consolidate", "--period", "2026-B1"]) == 0
+    normal = {code: sorted(rows) for code, rows in _period_check_rows(warehouse_url).items()}
+    with engine_for(warehouse_url).begin() as conn:
+        conn.execute(text("DELETE FROM dq_results WHERE suite = 'period_completeness'"))
+    monkeypatch.setattr(consolidate.PeriodCheck, "_CODE", "import sys; sys.exit('broken interpreter')")
+    with caplog.at_level("WARNING", logger="rekap.consolidation.consolidate"):
+        assert main(["consolidate", "--period", "2026-B1"]) == 0
+    assert "broken interpreter" in caplog.text and "checking in this one" in caplog.text
+    assert {code: sorted(rows) for code, rows in _period_check_rows(warehouse_url).items()} == normal

@@ -13,6 +13,7 @@ are recorded after the reports (``PeriodCheck``).
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +39,8 @@ from rekap.periods import Period
 from rekap.report import vocab
 from rekap.settings import Settings
 from rekap.warehouse import insert_dq_results, insert_run, require_schema, transaction
+
+log = logging.getLogger(__name__)
 
 REPORTS = "reports"
 DRAFTS = "draf"  # reports/draf/: DRAF and SEMENTARA workbooks, never the FINAL one leadership gets
@@ -202,31 +205,99 @@ class PeriodCheck:
     consolidation would otherwise spend before its first province. Its results are recorded
     after the provinces' reports (``record``), under each province's run, in one transaction.
     Read before the provinces' own transactions: a report arriving meanwhile shows in the
-    next consolidation's results, as the readiness each province lists does."""
+    next consolidation's results, as the readiness each province lists does.
+
+    The second process is a plain ``python -c`` (not multiprocessing: a Celery worker's task
+    process is a daemon, which may not have multiprocessing children), exchanging pickles
+    through files. If it cannot start, fails or takes longer than ``TIMEOUT`` seconds, the
+    check runs here instead: the helper process never decides the run."""
+
+    TIMEOUT = 600.0
+    _CODE = (
+        "import sys; from rekap.consolidation.consolidate import run_period_check_files;"
+        " run_period_check_files(sys.argv[1], sys.argv[2])"
+    )
 
     def __init__(self, settings: Settings, period: Period):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        import pickle
+        import subprocess
+        import sys
+        import tempfile
 
         with transaction(settings.warehouse_url) as conn:
             rows = readiness_rows(conn, settings, period)
-        # spawn, not fork: a fresh interpreter shares no connection, lock or log handler
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        self._answer = self._pool.submit(period_quality_by_province, *_quality_input(settings, rows))
+        self._input = _quality_input(settings, rows)
+        self._folder = tempfile.TemporaryDirectory(prefix="rekap-period-check-")
+        folder = Path(self._folder.name)
+        self._out, self._log = folder / "answer.pickle", folder / "stderr.txt"
+        (folder / "input.pickle").write_bytes(pickle.dumps(self._input))
+        env = dict(os.environ)  # the package's own folder first: Airflow may have put it on sys.path only
+        package_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        try:
+            with self._log.open("wb") as stderr:
+                self._process: subprocess.Popen | None = subprocess.Popen(
+                    [sys.executable, "-c", self._CODE, str(folder / "input.pickle"), str(self._out)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                    env=env,
+                )
+        except OSError as exc:
+            log.warning("period check: no second process (%s); checking in this one", exc)
+            self._process = None
+
+    def answer(self) -> dict[str, Any]:
+        """Per province: (summaries, failures), from the second process or, failing that, here."""
+        import pickle
+        import subprocess
+
+        if self._process is not None:
+            try:
+                code = self._process.wait(timeout=self.TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._stop()
+                log.warning("period check: no answer after %.0f s; checking in this process", self.TIMEOUT)
+            else:
+                if code == 0 and self._out.exists():
+                    return pickle.loads(self._out.read_bytes())
+                tail = self._log.read_text(errors="replace")[-2000:]
+                log.warning(
+                    "period check: the second process ended with %s; checking in this one\n%s", code, tail
+                )
+        return period_quality_by_province(*self._input)
 
     def record(
         self, settings: Settings, period: Period, runs: list[tuple[str, str, Readiness]], now: datetime
     ) -> None:
         """Each province's results under its run: ``runs`` = (province, run id, readiness)."""
-        answer = self._answer.result()
+        answer = self.answer()
         with transaction(settings.warehouse_url) as conn:
             for province, run_id, readiness in runs:
                 summaries, _failures = answer[province]
                 details = missing_details(readiness.missing)
                 insert_dq_results(conn, run_id, summaries, now, details, scope=period.period_id)
 
+    def _stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stops the second process if it still runs (a province failed) and removes its files."""
+        self._stop()
+        self._folder.cleanup()
+
+
+def run_period_check_files(input_path: str, output_path: str) -> None:
+    """The second process of PeriodCheck: the check of the pickled input, pickled to
+    ``output_path`` (written whole, then renamed: a killed process leaves no half answer)."""
+    import pickle
+
+    answer = period_quality_by_province(*pickle.loads(Path(input_path).read_bytes()))
+    partial = Path(f"{output_path}.partial")
+    partial.write_bytes(pickle.dumps(answer))
+    os.replace(partial, output_path)
 
 
 @dataclass
@@ -253,11 +324,11 @@ def consolidate_served(
             result = consolidate_period(one, period, run_id=run, now=now, check_quality=False)
             results.append(result)
             runs.append((one.province_code, run, result.readiness))
-        # after every province's marts: the national report is computed from them
-        national = consolidate_national(settings, period, run_id=base, now=now)
-        check.record(settings, period, runs, now)
+        check.record(settings, period, runs, now)  # before the national step, which may fail alone
     finally:
         check.close()
+    # after every province's marts: the national report is computed from them
+    national = consolidate_national(settings, period, run_id=base, now=now)
     return ServedResult(results, national)
 
 
