@@ -257,7 +257,9 @@ def test_the_intake_loads_the_bytes_it_hashed(tmp_path, monkeypatch):
 
     root = set_up_drive(tmp_path / "drive")
     path = root / "inbox/3603/Laporan_3603.xlsx"
-    write_report(path, pleno=[pleno_row(i, date(2026, 1, 5 + 7 * i)) for i in range(2)])
+    rows = [pleno_row(0, date(2026, 1, 5)), pleno_row(1, date(2026, 1, 12), jenis="-")]  # an issue:
+    # the highlighted copy is made too
+    write_report(path, pleno=rows)
     first = path.read_bytes()
     later = tmp_path / "later.xlsx"
     write_report(later, pleno=[pleno_row(i, date(2026, 1, 5 + 7 * i)) for i in range(4)])
@@ -285,6 +287,12 @@ def test_the_intake_loads_the_bytes_it_hashed(tmp_path, monkeypatch):
     ingest(settings, run_id="t", now=NOW)
     with engine_for(url).connect() as conn:
         (sha,) = conn.execute(text("SELECT sha256 FROM submissions")).one()
-        rows = conn.execute(text("SELECT COUNT(*) FROM pleno_records")).scalar()
+        loaded = conn.execute(text("SELECT COUNT(*) FROM pleno_records")).scalar()
     assert sha == hashlib.sha256(first).hexdigest()
-    assert rows == 2  # the hashed version's rows, not the four of the file on disk now
+    assert loaded == 2  # the hashed version's rows, not the four of the file on disk now
+    (copy,) = (root / "feedback/3603").glob("Ditandai_*.xlsx")  # and the copy marks that version
+    from openpyxl import load_workbook
+
+    pleno = load_workbook(copy)["Pleno"]
+    assert [c.value for c in pleno["C"]][1:] == ["Rutin", "-"]
+    assert pleno["C3"].comment is not None

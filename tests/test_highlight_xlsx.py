@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
+from openpyxl.utils import get_column_letter
 from rekap.intake import feedback
 from rekap.intake.feedback import HIGHLIGHT, highlight_comment, highlight_notes, write_highlighted
 from rekap.intake.highlight_xlsx import mark_cells
@@ -182,3 +183,118 @@ def test_a_prefixed_sheet_is_left_to_openpyxl(tmp_path, banten, now):
     assert not mark_cells(
         prefixed, tmp_path / "d.xlsx", highlight_notes(report), HIGHLIGHT, highlight_comment
     )
+
+
+def _rewrite(source: Path, target: Path, change) -> Path:
+    """A copy of ``source`` with ``change(name, data)`` applied to every member."""
+    with zipfile.ZipFile(source) as a, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as b:
+        for name in a.namelist():
+            b.writestr(name, change(name, a.read(name)))
+    return target
+
+
+@pytest.mark.parametrize(
+    "oddity",
+    ["doctype", "one fill", "duplicate member"],
+)
+def test_xml_the_byte_edits_cannot_trust_is_left_to_openpyxl(tmp_path, banten, now, oddity):
+    source, report = issues_report(tmp_path, banten, now)
+    odd = tmp_path / "odd.xlsx"
+    if oddity == "doctype":  # entities could hide cells from the offsets
+        _rewrite(
+            source,
+            odd,
+            lambda n, d: (
+                d.replace(b"<worksheet", b"<!DOCTYPE worksheet>\n<worksheet", 1)
+                if n == "xl/worksheets/sheet2.xml"
+                else d
+            ),
+        )
+    elif oddity == "one fill":  # fills 0 and 1 are reserved: a new fill at 1 would show grey
+        _rewrite(
+            source,
+            odd,
+            lambda n, d: (
+                re.sub(
+                    rb"<fills[^>]*>.*?</fills>",
+                    b'<fills count="1"><fill><patternFill/></fill></fills>',
+                    d,
+                    flags=re.S,
+                )
+                if n == "xl/styles.xml"
+                else d
+            ),
+        )
+    else:  # two members with one name: readers disagree on which is the sheet
+        _rewrite(source, odd, lambda n, d: d)
+        with zipfile.ZipFile(odd, "a") as z, zipfile.ZipFile(source) as s:
+            z.writestr("XL/worksheets/sheet2.xml", s.read("xl/worksheets/sheet2.xml"))
+    assert load_workbook(odd)["Pleno"]["B4"].value == 1
+    assert not mark_cells(odd, tmp_path / "d.xlsx", highlight_notes(report), HIGHLIGHT, highlight_comment)
+    assert not (tmp_path / "d.xlsx").exists()
+
+
+def test_a_member_the_reader_never_opens_cannot_stop_the_copy_or_the_intake(tmp_path, banten, now):
+    """A corrupt thumbnail (deflate data that does not inflate): the reader accepts the file,
+    the direct edit steps aside, and write_highlighted returns a copy or None, never raises."""
+    source, report = issues_report(tmp_path, banten, now)
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(source) as a, zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as b:
+        for name in a.namelist():
+            b.writestr(name, a.read(name))
+        b.writestr("docProps/thumbnail.jpeg", b"\x00" * 4096)
+    data = bytearray(broken.read_bytes())
+    with zipfile.ZipFile(broken) as z:
+        info = z.getinfo("docProps/thumbnail.jpeg")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start : start + 8] = b"\xff" * 8  # the member's compressed bytes, not its headers
+    broken.write_bytes(bytes(data))
+    again = check_file(broken, banten, now, folder_district="3603")
+    assert again.status == report.status  # the reader never opens the thumbnail
+    assert not mark_cells(broken, tmp_path / "d.xlsx", highlight_notes(again), HIGHLIGHT, highlight_comment)
+    copy = write_highlighted(again, broken, tmp_path / "fb", now)
+    assert copy is None or {c for (_, c) in marks(copy)} == {c for _, c in highlight_notes(again)}
+
+
+def test_a_new_drawing_takes_its_own_block_of_shape_ids(tmp_path):
+    """The district commented another sheet (its VML reserves shape block 1): our drawing
+    reserves block 2, so no two shapes of the workbook share an id."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Identitas"
+    ws["A1"] = "x"
+    ws["A1"].comment = Comment("catatan kab/kota", "Kab")
+    pleno = wb.create_sheet("Pleno")
+    pleno["B2"] = "y"
+    source = tmp_path / "in.xlsx"
+    wb.save(source)
+    direct, by_openpyxl = both_ways(tmp_path, source, {("pleno", "B2"): "• perbaiki"})
+    assert marks(direct) == marks(by_openpyxl)
+    with zipfile.ZipFile(direct) as z:
+        drawings = {n: z.read(n) for n in z.namelist() if n.endswith(".vml")}
+    assert len(drawings) == 2
+    blocks = sorted(re.search(rb'idmap[^>]*data="([0-9]+)"', d).group(1) for d in drawings.values())
+    assert blocks == [b"1", b"2"]
+    ids = [i for d in drawings.values() for i in re.findall(rb'id="(_x0000_s[0-9]+)"', d)]
+    assert len(ids) == len(set(ids)) == 2
+
+
+def test_many_marks_on_a_big_sheet_are_each_placed(tmp_path):
+    """Hundreds of problem cells, some absent from the XML: every one marked as openpyxl marks it."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pleno"
+    for r in range(1, 401):
+        ws.append([f"r{r}c{c}" if (r + c) % 3 else None for c in range(1, 13)])
+    source = tmp_path / "big.xlsx"
+    wb.save(source)
+    notes = {
+        ("pleno", f"{get_column_letter(c)}{r}"): f"• {r}/{c}" for r in range(2, 401, 2) for c in (2, 5, 9)
+    }
+    direct, by_openpyxl = both_ways(tmp_path, source, notes)
+    assert len(marks(direct)) == len(notes) == 600
+    assert marks(direct) == marks(by_openpyxl)

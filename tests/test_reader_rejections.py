@@ -263,3 +263,23 @@ def test_pencegahan_missing_two_required_columns_names_both(tmp_path, banten, no
 def test_empty_report(tmp_path, banten, now):
     path = write_report(tmp_path / "r.xlsx", pleno=[], pencegahan=[[None], [2]], kelembagaan=[])
     rejected(check(path, banten, now), "empty_report", "Laporan kosong", "Templat kosong tidak dihitung")
+
+
+@pytest.mark.parametrize("name", ["Laporan.ods", "Laporan.xlsx", "LAPORAN.XLSX"])
+def test_a_file_carrying_both_formats_is_refused_from_disk_and_from_its_bytes(tmp_path, banten, now, name):
+    """An .ods that also holds xlsx parts (or the reverse): the limit scan reads the format its
+    name says, calamine may guess the other from the contents, so nothing it holds is trusted."""
+    from rekap.report.reader import read_report
+
+    ods = zipfile.ZipFile(FIXTURES / "report_libreoffice.ods")
+    xlsx = zipfile.ZipFile(FIXTURES / "report_source.xlsx")
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as both:
+        for source in (ods, xlsx) if name.endswith(".ods") else (xlsx, ods):
+            for member in source.namelist():
+                both.writestr(member, source.read(member))
+    for report in (
+        read_report(path, banten, now, "3603"),
+        read_report(path, banten, now, "3603", content=path.read_bytes()),
+    ):
+        rejected(report, "unreadable", "dua format sekaligus", "simpan ulang sebagai Excel Workbook (.xlsx)")

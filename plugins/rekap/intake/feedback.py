@@ -13,11 +13,14 @@ Indonesian; everything that came from its file is written as plain text (rekap.s
 
 from __future__ import annotations
 
+import io
+import logging
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import IO
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
@@ -25,6 +28,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, PatternFill
 
 from rekap import sheets
+from rekap.intake.files import read_and_hash
 from rekap.intake.highlight_xlsx import mark_cells
 from rekap.intake.small_xlsx import Book, Sheet, Style
 from rekap.periods import next_month, report_deadline, week_monday, weeks_of_month
@@ -32,6 +36,8 @@ from rekap.registry import District
 from rekap.report import cells, vocab
 from rekap.report.model import ACCEPTED, ACCEPTED_WITH_ISSUES, REJECTED, STATUS_LABELS, Issue, Report
 from rekap.settings import DEFAULT_DEADLINE_DAY
+
+log = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate"
 STATUS_DUPLICATE = "TIDAK DIMUAT ULANG"
@@ -489,29 +495,39 @@ def _issues_sheet(report: Report) -> Sheet:
 # --- the highlighted copy --------------------------------------------------------------------
 
 
-def write_highlighted(report: Report, source: Path, folder: Path, now_local: datetime) -> Path | None:
+def write_highlighted(
+    report: Report, source: Path, folder: Path, now_local: datetime, content: bytes | None = None
+) -> Path | None:
     """``Ditandai_<stem>_<timestamp>.xlsx`` in ``folder``: the district's own workbook with every
     problem cell filled and commented with what to fix. Only for an accepted .xlsx with row-level
-    issues; None when no copy is made (nothing to mark, not .xlsx, too big, or openpyxl cannot
-    open what the reader could), the feedback then says so. Written by editing the file's parts
-    (rekap.intake.highlight_xlsx); what that does not cover goes through openpyxl, the same marks."""
+    issues; None when no copy is made (nothing to mark, not .xlsx, too big, or neither writer can
+    make it from what the reader could read), the feedback then says so. ``content``: the file's
+    bytes as the intake read and checked them, so the copy marks that version; None: read here,
+    never through a link. Written by editing the file's parts (rekap.intake.highlight_xlsx);
+    what that does not cover goes through openpyxl, the same marks."""
     if report.rejection or not report.issues or source.suffix.lower() != ".xlsx":
         return None
+    path = folder / highlighted_filename(report.file_name, now_local)
     try:
-        with zipfile.ZipFile(source) as archive:
+        if content is None:
+            _digest, content = read_and_hash(source, keep_up_to=HIGHLIGHT_MAX_SHEET_BYTES)
+            if content is None:
+                return None
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
             sheet_bytes = sum(
                 i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/")
             )
-    except (zipfile.BadZipFile, OSError):
+        if sheet_bytes > HIGHLIGHT_MAX_SHEET_BYTES:
+            return None
+        notes = highlight_notes(report)
+        folder.mkdir(parents=True, exist_ok=True)
+        if mark_cells(io.BytesIO(content), path, notes, HIGHLIGHT, highlight_comment):
+            return path
+        return _highlight_with_openpyxl(io.BytesIO(content), path, notes)
+    except Exception:  # the copy is a courtesy: an odd file gets its feedback without it
+        log.warning("no highlighted copy of %s", source, exc_info=True)
+        path.unlink(missing_ok=True)
         return None
-    if sheet_bytes > HIGHLIGHT_MAX_SHEET_BYTES:
-        return None
-    notes = highlight_notes(report)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / highlighted_filename(report.file_name, now_local)
-    if mark_cells(source, path, notes, HIGHLIGHT, highlight_comment):
-        return path
-    return _highlight_with_openpyxl(source, path, notes)
 
 
 def highlight_notes(report: Report) -> dict[tuple[str, str], str]:
@@ -530,12 +546,12 @@ def highlight_comment(text: str) -> Comment:
     return comment
 
 
-def _highlight_with_openpyxl(source: Path, path: Path, notes: dict[tuple[str, str], str]) -> Path | None:
+def _highlight_with_openpyxl(source: IO[bytes], path: Path, notes: dict[tuple[str, str], str]) -> Path | None:
     """The same marks through openpyxl, which loads and re-saves the whole workbook: for what
     the direct edit does not cover (a district's own comments are kept below ours)."""
     try:
         wb = load_workbook(source)
-    except Exception:  # the copy is a courtesy: an odd file gets its feedback without it
+    except Exception:  # what openpyxl cannot open gets its feedback without the copy
         return None
     names = {name.strip().lower(): name for name in wb.sheetnames}
     for (sheet, address), text in notes.items():

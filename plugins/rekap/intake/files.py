@@ -100,8 +100,10 @@ def read_and_hash(path: Path, keep_up_to: int) -> tuple[str, bytes | None]:
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file", str(path))
         if info.st_size <= keep_up_to:
-            content = fh.read(keep_up_to + 1)
-            if len(content) <= keep_up_to:  # it did not grow meanwhile
+            content = fh.read(info.st_size + 1)  # one byte more shows a file still growing ...
+            if info.st_size < len(content) <= keep_up_to:  # ... whose rest is read up to the limit
+                content += fh.read(keep_up_to + 1 - len(content))
+            if len(content) <= keep_up_to:
                 return hashlib.sha256(content).hexdigest(), content
             fh.seek(0)
         digest = hashlib.sha256()

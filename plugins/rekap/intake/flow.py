@@ -188,7 +188,7 @@ class _District:
     outcomes: list[FileOutcome] = field(default_factory=list)
     fresh: list[tuple[Path, str]] = field(default_factory=list)  # (inbox path, sha256) to check and load
     again: list[tuple[Path, str]] = field(default_factory=list)  # same bytes as a fresh file of this chunk
-    contents: dict[Path, bytes] = field(default_factory=dict)  # fresh files' bytes, read when hashed
+    contents: dict[Path, bytes] = field(default_factory=dict)  # fresh files' hashed bytes, until delivered
     failure: DriveError | None = None
 
     def result(self) -> list[FileOutcome]:
@@ -237,7 +237,7 @@ def _process_chunk(
                 settings.registry,
                 now,
                 settings.limits(),
-                [d.contents.pop(path, None) for d, path, _ in fresh],
+                [d.contents.get(path) for d, path, _ in fresh],  # kept until delivered: the copy marks them
             )
             _load_chunk(
                 settings,
@@ -550,11 +550,13 @@ def _write_feedback(
     note: str | None,
     received_at: datetime | None = None,
     source: Path | None = None,
+    content: bytes | None = None,
 ) -> Path:
     """Write the workbook in a hidden scratch folder, then rename it into place: a run killed
     while writing never leaves a half-written feedback file under the name the warehouse
     records (``path``; None: a fresh name). With ``source`` (the district's file) and row-level
-    issues, the highlighted copy ``Ditandai_…`` is written first and moved beside it. A killed
+    issues, the highlighted copy ``Ditandai_…`` is written first (from ``content``, the bytes the
+    intake checked, when it has them) and moved beside it. A killed
     run's scratch is cleaned by the next run (clean_stale_scratch)."""
     from rekap.intake.feedback import Timing, write_feedback, write_highlighted
 
@@ -567,7 +569,7 @@ def _write_feedback(
         if os.path.lexists(scratch):  # ours from a killed run with the same pid, or a planted link
             shutil.rmtree(scratch) if stat.S_ISDIR(os.lstat(scratch).st_mode) else os.unlink(scratch)
         os.mkdir(scratch)
-        marked = write_highlighted(report, source, scratch, local) if source is not None else None
+        marked = write_highlighted(report, source, scratch, local, content) if source is not None else None
         if marked is not None:
             marked_target = unique_path(folder / marked.name)
             os.replace(marked, marked_target)
@@ -619,7 +621,8 @@ def _received_at(
 def _deliver(settings: Settings, item: _Loaded, now: datetime) -> FileOutcome:
     """Feedback and move of one committed file (its manifest line is written: _finish_loaded)."""
     report, path, code = item.report, item.path, item.district.code
-    _write_feedback(settings, report, code, item.feedback, now, None, item.received_at, path)
+    content = item.district.contents.pop(path, None)  # the bytes hashed and checked
+    _write_feedback(settings, report, code, item.feedback, now, None, item.received_at, path, content)
     move_into_place(path, item.stored)
     return FileOutcome(
         path.name,

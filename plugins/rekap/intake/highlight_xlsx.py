@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from xml.parsers import expat
 
 from openpyxl.comments import Comment
@@ -61,7 +62,7 @@ class NotCovered(Exception):
 
 
 def mark_cells(
-    source: Path,
+    source: Path | IO[bytes],
     target: Path,
     notes: Mapping[tuple[str, str], str],
     fill: PatternFill,
@@ -70,12 +71,14 @@ def mark_cells(
     """Write ``target``: ``source`` with each cell of ``notes`` ((sheet name stripped and
     lower-cased, cell address) -> comment text) filled with ``fill`` and commented. A cell in a
     merged range is marked at the range's top-left cell (whose value the reader used); notes of
-    one cell are joined. True when written; False (nothing written) when not covered."""
+    one cell are joined. True when written; False (nothing written) when not covered, or when
+    anything fails: a district's odd file (an encrypted or Deflate64 member, a corrupt one the
+    reader never opened) must cost it the fast copy, never its intake."""
     try:
         with zipfile.ZipFile(source) as archive:
             parts = _edit(archive, notes, fill, make_comment)
             _write(archive, target, parts)
-    except (NotCovered, expat.ExpatError, zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except Exception:  # see above; openpyxl gets its chance next
         target.unlink(missing_ok=True)
         return False
     return True
@@ -100,7 +103,10 @@ def _edit(
     make_comment: Callable[[str], Comment],
 ) -> dict[str, bytes]:
     """Every part to write: name -> bytes (changed parts and new ones)."""
-    names = set(archive.namelist())
+    members = archive.namelist()
+    names = set(members)
+    if len({n.lower() for n in members}) != len(members):  # part names compare case-insensitively
+        raise NotCovered("duplicate part names")
     workbook_part = _office_document(archive)
     workbook_rels = _relationships(archive, workbook_part)
     styles_part = next((t for t, k in workbook_rels.values() if k.endswith("/styles")), None)
@@ -123,7 +129,11 @@ def _edit(
     styles = _Styles(archive.read(styles_part), fill)
     parts: dict[str, bytes] = {}
     content_types = archive.read(CONTENT_TYPES)
-    taken = set(names)
+    taken = {n.lower() for n in names} | {
+        m.decode(errors="replace").lstrip("/").lower()
+        for m in re.findall(rb'PartName="([^"]*)"', content_types)
+    }
+    vml_block = _last_vml_block(archive, members)
     for sheet_part, cell_notes in by_sheet.items():
         sheet = _Sheet(archive.read(sheet_part))
         rels_part = _rels_part(sheet_part)
@@ -132,7 +142,8 @@ def _edit(
             raise NotCovered("the sheet has comments or a VML drawing already")
         marked = sheet.mark({address: text for address, text in cell_notes.items()}, styles)
         comments_part, vml_part = _free_names(taken)
-        taken |= {comments_part, vml_part}
+        taken |= {comments_part.lower(), vml_part.lower()}
+        vml_block += 1
         records = []
         for address, text in sorted(marked.items(), key=lambda kv: _row_col(kv[0])):
             comment = make_comment(text)
@@ -142,7 +153,7 @@ def _edit(
             records.append(record)
         comment_sheet = CommentSheet.from_comments(records)
         parts[comments_part] = tostring(comment_sheet.to_tree())
-        parts[vml_part] = comment_sheet.write_shapes()
+        parts[vml_part] = _in_block(comment_sheet.write_shapes(), vml_block)
         comments_id, vml_id = _new_ids(rels)
         parts[rels_part] = _add_relationships(
             rels,
@@ -184,6 +195,7 @@ class _Sheet:
         self.top_level: list[tuple[str, int]] = []  # the root's children: (name, offset)
         self.merged: list[tuple[int, int, int, int]] = []  # min_col, min_row, max_col, max_row
         self.root_end = -1  # offset of the root's start tag's ">" (for xmlns:r)
+        self.root_close = -1  # offset of the root's end tag
         self.r_prefix: str | None = None
         depth = 0
         row: _Row | None = None
@@ -220,6 +232,8 @@ class _Sheet:
             nonlocal depth, row
             depth -= 1
             at = parser.CurrentByteIndex
+            if depth == 0:
+                self.root_close = at
             if name == "row" and row is not None:
                 if data.startswith(b"</", at):
                     row.end = at
@@ -227,9 +241,15 @@ class _Sheet:
             elif name == "sheetData" and data.startswith(b"</", at):
                 self.sheet_data_end = at
 
+        def doctype(*_: object) -> None:  # entities could put cells where offsets do not show them
+            raise NotCovered("a DOCTYPE")
+
         parser.StartElementHandler = start
         parser.EndElementHandler = end
+        parser.StartDoctypeDeclHandler = doctype
         parser.Parse(data, True)
+        if not data.startswith(b"</", self.root_close):
+            raise NotCovered("a self-closing root")
         if any(name == "legacyDrawing" for name, _ in self.top_level):
             raise NotCovered("the sheet has a legacy drawing")
         if self.r_prefix not in (None, REL_NS):
@@ -331,14 +351,11 @@ class _Sheet:
         element = f'<legacyDrawing r:id="{rel_id}"/>'.encode()
         before = next((at for name, at in self.top_level if name in _AFTER_LEGACY_DRAWING), None)
         if before is None:
-            before = self.data.rindex(b"</")  # the root's end tag
+            before = self.root_close
         edits = [*self.edits, (before, before, element)]
         if self.r_prefix is None:
             edits.append((self.root_end, self.root_end, f' xmlns:r="{REL_NS}"'.encode()))
-        data = self.data
-        for start, end, replacement in sorted(edits, key=lambda e: e[0], reverse=True):
-            data = data[:start] + replacement + data[end:]
-        return data
+        return _apply(self.data, edits)
 
 
 # --- the styles --------------------------------------------------------------------------------
@@ -363,6 +380,8 @@ class _Styles:
             raise NotCovered("styles without fills or cell formats")
         self.fills, self.cell_xfs = fills, xfs
         self.fill_id = len(self._FILL.findall(fills.group(1)))
+        if self.fill_id < 2:  # fills 0 and 1 are reserved (none, gray125): ours would show grey
+            raise NotCovered("fewer than the two reserved fills")
         self.fill_xml = tostring(fill.to_tree())
         self.xfs = self._XF.findall(xfs.group(1))
         self.added: list[bytes] = []
@@ -399,10 +418,20 @@ class _Styles:
                 _set_count(self.data[xfs.start() : xfs.start(1)], len(self.xfs) + len(self.added)),
             ),
         ]
-        data = self.data
-        for start, end, replacement in sorted(edits, key=lambda e: e[0], reverse=True):
-            data = data[:start] + replacement + data[end:]
-        return data
+        return _apply(self.data, edits)
+
+
+def _apply(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """``data`` with each (start, end, replacement) applied, in one pass: a sheet with thousands
+    of marked cells is copied once, not once per cell. Insertions at one offset keep their order."""
+    pieces, at = [], 0
+    for start, end, replacement in sorted(edits, key=lambda e: e[0]):  # stable: same-offset order kept
+        if start < at:
+            raise NotCovered("overlapping edits")
+        pieces += [data[at:start], replacement]
+        at = end
+    pieces.append(data[at:])
+    return b"".join(pieces)
 
 
 def _set_count(tag: bytes, count: int) -> bytes:
@@ -463,11 +492,35 @@ def _sheet_entries(workbook: bytes) -> list[tuple[str, str]]:
 
 
 def _free_names(taken: set[str]) -> tuple[str, str]:
-    """The first comments / VML part names (as openpyxl names them) no member uses."""
+    """The first comments / VML part names (as openpyxl names them) no member or content-type
+    override uses (``taken`` lower-cased)."""
     n = 1
-    while f"xl/comments/comment{n}.xml" in taken or f"xl/drawings/commentsDrawing{n}.vml" in taken:
+    while f"xl/comments/comment{n}.xml" in taken or f"xl/drawings/commentsdrawing{n}.vml" in taken:
         n += 1
     return f"xl/comments/comment{n}.xml", f"xl/drawings/commentsDrawing{n}.vml"
+
+
+_IDMAP = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?idmap\b[^>]*?\bdata="([^"]*)"')  # o: (Excel), ns0: (openpyxl)
+_SHAPE_ID = re.compile(rb'id="_x0000_s([0-9]+)"')
+
+
+def _last_vml_block(archive: zipfile.ZipFile, members: list[str]) -> int:
+    """The highest block of 1,024 shape ids the package's VML drawings reserve (``o:idmap``),
+    0 if none: each new drawing takes the next, so its shape ids collide with no other's."""
+    last = 0
+    for name in members:
+        if name.lower().endswith(".vml"):
+            for found in _IDMAP.findall(archive.read(name)):
+                last = max([last, *(int(n) for n in re.findall(rb"[0-9]+", found))])
+    return last
+
+
+def _in_block(vml: bytes, block: int) -> bytes:
+    """openpyxl's VML (block 1: ``data="1"``, shapes _x0000_s1026…) moved to ``block``."""
+    if block == 1:
+        return vml
+    vml = _IDMAP.sub(lambda m: m.group(0).replace(m.group(1), b"%d" % block), vml, count=1)
+    return _SHAPE_ID.sub(lambda m: b'id="_x0000_s%04d"' % (int(m.group(1)) + (block - 1) * 1024), vml)
 
 
 def _relative(from_part: str, to_part: str) -> str:

@@ -127,9 +127,18 @@ def check_file(path: Path, limits: Limits, content: bytes | None = None) -> None
         )
     try:
         with zipfile.ZipFile(_source(path, content)) as zf:
-            unpacked = sum(info.file_size for info in zf.infolist())
+            infos = zf.infolist()
+            unpacked = sum(info.file_size for info in infos)
     except (zipfile.BadZipFile, OSError) as exc:
         raise FileRejected("unreadable", f"Berkas rusak dan tidak dapat dibuka. {SAVE_AS_XLSX}") from exc
+    if _other_format(suffix, {info.filename.lower() for info in infos}):
+        # The scan reads the format its name says, calamine guesses from the contents: a file
+        # carrying both could be measured as one and read as the other.
+        raise FileRejected(
+            "unreadable",
+            "Berkas berisi bagian dua format sekaligus (xlsx dan ods), sehingga isinya tidak dapat "
+            "dipastikan. Buka berkas, simpan ulang sebagai Excel Workbook (.xlsx), lalu unggah kembali.",
+        )
     if unpacked > limits.max_unpacked_bytes:
         raise FileRejected(
             "too_large",
@@ -137,6 +146,13 @@ def check_file(path: Path, limits: Limits, content: bytes | None = None) -> None
             f"{limits.max_unpacked_bytes / 1048576:.0f} MB. Gunakan templat laporan tanpa gambar dan "
             "lembar tambahan, lalu unggah kembali.",
         )
+
+
+def _other_format(suffix: str, names: set[str]) -> bool:
+    """Does a zip named ``suffix`` also carry the other accepted format's main parts?"""
+    if suffix == ".xlsx":
+        return "content.xml" in names or "mimetype" in names
+    return "[content_types].xml" in names or any(n.startswith("xl/") for n in names)
 
 
 def _source(path: Path, content: bytes | None) -> Path | IO[bytes]:
