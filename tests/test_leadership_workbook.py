@@ -323,3 +323,24 @@ def test_keep_previous_version_never_overwrites(tmp_path):
 
     final.write_bytes(b"third")
     assert keep_previous_version(final, when).name.endswith("_3.xlsx")
+
+
+def test_the_chair_reads_the_headline_figures_first_and_status_with_chart_on_a_page(data, tmp_path):
+    """Ringkasan: the headline figures above everything that needs attention (on page 1
+    whatever the province's size), then a page break, then the status counts with the chart."""
+    many = [
+        district_row(f"35{n:02d}", f"Kabupaten {n}", n, 90 - n / 2, "BAIK" if n < 10 else "CUKUP")
+        for n in range(1, 39)
+    ]  # a province of 38 districts
+    for districts, labelled in ((data.districts, True), (many, False)):
+        path = write_leadership_workbook(
+            replace(data, districts=districts), tmp_path / f"{len(districts)}.xlsx"
+        )
+        ws = load_workbook(path)["Ringkasan"]
+        titles = {c.value: c.row for c in ws["A"] if c.value in ("ANGKA UTAMA PROVINSI", "STATUS KAB/KOTA")}
+        attention = next(c.row for c in ws["A"] if str(c.value).startswith("PERLU PERHATIAN"))
+        assert titles["ANGKA UTAMA PROVINSI"] < attention < titles["STATUS KAB/KOTA"]
+        assert [b.id for b in ws.row_breaks.brk] == [titles["STATUS KAB/KOTA"] - 1]
+        (chart,) = ws._charts
+        # score labels above 38 bars overlap on A4: the Kinerja sheet has the numbers
+        assert (chart.series[0].dLbls is not None) is labelled

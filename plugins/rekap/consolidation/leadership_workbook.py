@@ -207,9 +207,13 @@ def _colour_scale(ws: Worksheet, ref: str, percent: bool = False) -> None:
 
 
 SUMMARY_COLUMNS = 4  # A:D, about 26 cm printed: A4 landscape at full size
+CHART_LABELS_UP_TO = 15  # districts whose score labels fit above their bars on A4
 
 
 def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
+    """The chair's page: the headline figures first (on the first page whatever the
+    province's size), then everything that needs attention; the districts per status and the
+    score chart start a page together."""
     sheets.set_widths(ws, [7, 26, 16, 62])
     row = layout.title_block(
         ws,
@@ -218,7 +222,59 @@ def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
         "Bagaimana kinerja provinsi, dan apa yang perlu perhatian pimpinan?",
         SUMMARY_COLUMNS,
     )
+    row = _headline_table(ws, data, row)
+    row = _attention_table(ws, data, row + 2)
+    row += 2
+    ws.row_breaks.append(Break(id=row - 1))  # status and chart start a page, never split across two
+    row = _status_table(ws, data, row)
+    row = _score_chart(ws, data, row + 2)
+    if data.state == FINAL and data.approval is not None:
+        row = layout.signature_block(ws, data, row + 1, column=4)
+    layout.print_setup(ws, data, None)
+    # Only the content columns print: the chart's hidden data in AA:AD would otherwise make
+    # the printed width 30 columns (E:Z empty but not hidden), fitted to A4 at ~25 %.
+    ws.print_area = f"A1:{get_column_letter(SUMMARY_COLUMNS)}{ws.max_row}"
 
+
+def _headline_table(ws: Worksheet, data: LeadershipData, row: int) -> int:
+    sheets.text_cell(ws, row, 1, "ANGKA UTAMA PROVINSI").font = sheets.SUBTITLE_FONT
+    row += 1
+    previous = data.previous_province
+    layout.header(ws, row, ["", "Indikator", "Periode ini", "Periode sebelumnya · perubahan"])
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    first = row + 1
+    for column, label, kind in HEADLINES:
+        row += 1
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        sheets.text_cell(ws, row, 1, label)
+        value = data.province.get(column)
+        if column == "districts_reported":
+            sheets.text_cell(ws, row, 1, f"{label} (dari {data.province.get('districts_total', 0)})")
+        sheets.number_cell(ws, row, 3, value, _FORMATS[kind])
+        sheets.text_cell(
+            ws, row, 4, _change_text(value, previous.get(column) if previous else None, kind, previous)
+        )
+    sheets.border_range(ws, first, row, 1, 4)
+    return row
+
+
+def _status_table(ws: Worksheet, data: LeadershipData, row: int) -> int:
+    sheets.text_cell(ws, row, 1, "STATUS KAB/KOTA").font = sheets.SUBTITLE_FONT
+    row += 1
+    layout.header(ws, row, ["Status", "Jumlah", "Arti"], first_column=2)
+    first = row + 1
+    for status in STATUSES:
+        row += 1
+        layout.status_cell(ws, row, 2, status)
+        sheets.number_cell(
+            ws, row, 3, sum(1 for d in data.districts if d.get("status") == status), sheets.INTEGER
+        )
+        sheets.text_cell(ws, row, 4, STATUS_MEANINGS[status])
+    sheets.border_range(ws, first, row, 2, 4)
+    return row
+
+
+def _attention_table(ws: Worksheet, data: LeadershipData, row: int) -> int:
     items = attention(data)
     sheets.text_cell(ws, row, 1, f"PERLU PERHATIAN ({len(items)})").font = sheets.font(
         bold=True, size=12, color="C00000"
@@ -246,52 +302,7 @@ def _summary_sheet(ws: Worksheet, data: LeadershipData) -> None:
         )
     else:
         sheets.border_range(ws, header + 1, row, 1, 4)
-
-    row += 2
-    sheets.text_cell(ws, row, 1, "ANGKA UTAMA PROVINSI").font = sheets.SUBTITLE_FONT
-    row += 1
-    previous = data.previous_province
-    layout.header(ws, row, ["", "Indikator", "Periode ini", "Periode sebelumnya · perubahan"])
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-    first = row + 1
-    for column, label, kind in HEADLINES:
-        row += 1
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-        sheets.text_cell(ws, row, 1, label)
-        value = data.province.get(column)
-        if column == "districts_reported":
-            sheets.text_cell(ws, row, 1, f"{label} (dari {data.province.get('districts_total', 0)})")
-        sheets.number_cell(ws, row, 3, value, _FORMATS[kind])
-        sheets.text_cell(
-            ws, row, 4, _change_text(value, previous.get(column) if previous else None, kind, previous)
-        )
-    sheets.border_range(ws, first, row, 1, 4)
-
-    row += 2
-    # Status counts and the chart start a page together, never split after a few rows.
-    ws.row_breaks.append(Break(id=row - 1))
-    sheets.text_cell(ws, row, 1, "STATUS KAB/KOTA").font = sheets.SUBTITLE_FONT
-    row += 1
-    layout.header(ws, row, ["Status", "Jumlah", "Arti"], first_column=2)
-    first = row + 1
-    for status in STATUSES:
-        row += 1
-        layout.status_cell(ws, row, 2, status)
-        sheets.number_cell(
-            ws, row, 3, sum(1 for d in data.districts if d.get("status") == status), sheets.INTEGER
-        )
-        sheets.text_cell(ws, row, 4, STATUS_MEANINGS[status])
-    sheets.border_range(ws, first, row, 2, 4)
-
-    row += 2
-    chart_row = row
-    row = _score_chart(ws, data, chart_row)
-    if data.state == FINAL and data.approval is not None:
-        row = layout.signature_block(ws, data, row + 1, column=4)
-    layout.print_setup(ws, data, None)
-    # Only the content columns print: the chart's hidden data in AA:AD would otherwise make
-    # the printed width 30 columns (E:Z empty but not hidden), fitted to A4 at ~25 %.
-    ws.print_area = f"A1:{get_column_letter(SUMMARY_COLUMNS)}{ws.max_row}"
+    return row
 
 
 def _change_text(value: Any, before: Any, kind: str, previous: dict | None) -> str:
@@ -346,11 +357,12 @@ def _score_chart(ws: Worksheet, data: LeadershipData, anchor_row: int) -> int:
         point.graphicalProperties.solidFill = STATUS_COLOURS.get(d.get("status") or "", "A6A6A6")
         point.graphicalProperties.line.solidFill = "595959"
         series.dPt.append(point)
-    series.dLbls = DataLabelList()
-    series.dLbls.showVal = True
-    for flag in ("showCatName", "showSerName", "showLegendKey", "showPercent"):
-        setattr(series.dLbls, flag, False)
-    series.dLbls.numFmt = "0"
+    if len(data.districts) <= CHART_LABELS_UP_TO:  # beyond, the labels overlap: Kinerja has the numbers
+        series.dLbls = DataLabelList()
+        series.dLbls.showVal = True
+        for flag in ("showCatName", "showSerName", "showLegendKey", "showPercent"):
+            setattr(series.dLbls, flag, False)
+        series.dLbls.numFmt = "0"
     bars.y_axis.scaling.min = 0
     bars.y_axis.scaling.max = 100
     bars.y_axis.majorUnit = 10
