@@ -306,11 +306,18 @@ def _process_again(
     checked afresh when the first copy was rejected (rejected bytes are always checked again)."""
     from rekap.report.check import check_file
 
+    try:  # read now, once, never through a link: what is checked is what is hashed
+        digest, content = read_and_hash(path, keep_up_to=settings.limits().max_file_bytes)
+    except OSError as exc:
+        d.outcomes.append(_unreadable(path, d.code, exc))
+        return
     earlier = submission_by_sha(settings, digest)
     if earlier is not None and (earlier["status"] != REJECTED or is_interrupted(earlier, path)):
         d.outcomes.append(_finish_known(settings, path, d.code, earlier, now))
         return
-    report = check_file(path, settings.registry, now, d.code, settings.limits())
+    report = check_file(path, settings.registry, now, d.code, settings.limits(), content)
+    if content is not None:
+        d.contents[path] = content  # for the highlighted copy, until delivered
     _load_one(settings, d, path, digest, report, run_id, now)
 
 

@@ -43,6 +43,7 @@ def check_file(
     now: datetime | None = None,
     folder_district: str | None = None,
     limits: Limits | None = None,
+    content: bytes | None = None,
 ) -> Report:
-    reports, _ = check_files([(Path(path), folder_district)], registry, now, limits)
+    reports, _ = check_files([(Path(path), folder_district)], registry, now, limits, [content])
     return reports[0]
