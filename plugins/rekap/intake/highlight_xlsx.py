@@ -32,6 +32,8 @@ from openpyxl.utils.cell import column_index_from_string as column_number
 from openpyxl.utils.cell import coordinate_from_string, get_column_letter, range_boundaries
 from openpyxl.xml.functions import tostring
 
+from rekap.report import opening
+
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 COMMENTS_TYPE = f"{REL_NS}/comments"
@@ -107,16 +109,11 @@ def _edit(
     names = set(members)
     if len({n.lower() for n in members}) != len(members):  # part names compare case-insensitively
         raise NotCovered("duplicate part names")
-    workbook_part = _office_document(archive)
-    workbook_rels = _relationships(archive, workbook_part)
-    styles_part = next((t for t, k in workbook_rels.values() if k.endswith("/styles")), None)
-    if styles_part is None or styles_part not in names:
+    found = opening.xlsx_parts(archive)  # as the reader's limit scan finds them
+    styles_part = found.styles
+    if styles_part not in names:
         raise NotCovered("no styles part")
-    sheets = {
-        name.strip().lower(): workbook_rels[rel_id][0]
-        for name, rel_id in _sheet_entries(archive.read(workbook_part))
-        if rel_id in workbook_rels
-    }
+    sheets = {name.strip().lower(): part for name, part in found.sheets if part}
     by_sheet: dict[str, dict[str, str]] = {}
     for (sheet, address), text in notes.items():
         part = sheets.get(sheet)
@@ -136,7 +133,7 @@ def _edit(
     vml_block = _last_vml_block(archive, members)
     for sheet_part, cell_notes in by_sheet.items():
         sheet = _Sheet(archive.read(sheet_part))
-        rels_part = _rels_part(sheet_part)
+        rels_part = opening.rels_part(sheet_part)
         rels = archive.read(rels_part) if rels_part in names else None
         if rels is not None and (COMMENTS_TYPE.encode() in rels or VML_TYPE.encode() in rels):
             raise NotCovered("the sheet has comments or a VML drawing already")
@@ -448,47 +445,6 @@ def _parse(data: bytes, start: Callable[[str, dict[str, str]], None]) -> None:
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
     parser.Parse(data, True)
-
-
-def _rels_part(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", f"{name}.rels")
-
-
-def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """Relationship id -> (zip member, type) of ``part`` ("" for the package's)."""
-    rels_part = _rels_part(part)
-    found: dict[str, tuple[str, str]] = {}
-    if rels_part not in archive.NameToInfo:
-        return found
-    folder = posixpath.dirname(part)
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if name.rsplit(":", 1)[-1] == "Relationship" and attrs.get("TargetMode") != "External":
-            target = attrs.get("Target", "")
-            member = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-            found[attrs.get("Id", "")] = (posixpath.normpath(member), attrs.get("Type", ""))
-
-    _parse(archive.read(rels_part), start)
-    return found
-
-
-def _office_document(archive: zipfile.ZipFile) -> str:
-    package = _relationships(archive, "")
-    return next((t for t, k in package.values() if k.endswith("/officeDocument")), "xl/workbook.xml")
-
-
-def _sheet_entries(workbook: bytes) -> list[tuple[str, str]]:
-    """(sheet name, relationship id) of every ``<sheet>`` of workbook.xml."""
-    entries: list[tuple[str, str]] = []
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if name.rsplit(":", 1)[-1] == "sheet":
-            rel_id = next((v for k, v in attrs.items() if k.rsplit(":", 1)[-1] == "id"), "")
-            entries.append((attrs.get("name", ""), rel_id))
-
-    _parse(workbook, start)
-    return entries
 
 
 def _free_names(taken: set[str]) -> tuple[str, str]:

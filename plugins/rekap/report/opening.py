@@ -347,23 +347,37 @@ def _resolve(base_dir: str, target: str) -> str:
     )
 
 
+def rels_part(part: str) -> str:
+    """The zip member holding ``part``'s relationships (``""``: the package's)."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
 def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """Relationship id -> (type, zip member), from the .rels of ``part`` ("" for the package)."""
-    folder, name = posixpath.split(part)
-    rels_part = posixpath.join(folder, "_rels", f"{name}.rels")
+    folder = posixpath.dirname(part)
     found: dict[str, tuple[str, str]] = {}
-    if rels_part not in zf.NameToInfo:
+    if rels_part(part) not in zf.NameToInfo:
         return found
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         if _local(tag) == "Relationship" and attrs.get("TargetMode") != "External":
             found[attrs.get("Id", "")] = (attrs.get("Type", ""), _resolve(folder, attrs.get("Target", "")))
 
-    _parse_member(zf, rels_part, start)
+    _parse_member(zf, rels_part(part), start)
     return found
 
 
-def _scan_xlsx(zf: zipfile.ZipFile, limits: Limits) -> dict[str, set[tuple[int, int]]]:
+@dataclass
+class XlsxParts:
+    """Where an xlsx keeps its workbook, styles and sheets, by its relationships."""
+
+    workbook: str
+    styles: str  # "" when the workbook names none
+    sheets: list[tuple[str, str]]  # (sheet name as written, zip member; "" without its relationship)
+
+
+def xlsx_parts(zf: zipfile.ZipFile) -> XlsxParts:
     package = _relationships(zf, "").values()
     workbook_part = next((t for k, t in package if k.endswith("/officeDocument")), "xl/workbook.xml")
     parts = _relationships(zf, workbook_part)
@@ -375,6 +389,12 @@ def _scan_xlsx(zf: zipfile.ZipFile, limits: Limits) -> dict[str, set[tuple[int, 
             sheets.append((attrs.get("name", ""), parts.get(_attr(attrs, "id") or "", ("", ""))[1]))
 
     _parse_member(zf, workbook_part, on_sheet)
+    return XlsxParts(workbook_part, styles_part, sheets)
+
+
+def _scan_xlsx(zf: zipfile.ZipFile, limits: Limits) -> dict[str, set[tuple[int, int]]]:
+    found_parts = xlsx_parts(zf)
+    styles_part, sheets = found_parts.styles, found_parts.sheets
     percent_styles = _percent_styles(zf, styles_part) if styles_part in zf.NameToInfo else set()
     result: dict[str, set[tuple[int, int]]] = {}
     for name, part in sheets:
