@@ -13,13 +13,12 @@ got, never waited for.
 from __future__ import annotations
 
 import contextlib
-import json
+import functools
 import secrets
 import sqlite3
 import statistics
 import time
 import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -57,21 +56,6 @@ def inbox_files(root: Path) -> int:
     )
 
 
-class _Api:
-    def __init__(self, base_url: str, token: str) -> None:
-        self.base_url, self.token = base_url, token
-
-    def __call__(self, method: str, path: str, body: dict | None = None) -> dict:
-        request = urllib.request.Request(
-            f"{self.base_url}/api/v2{path}",
-            data=json.dumps(body).encode() if body is not None else None,
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-            method=method,
-        )
-        with urllib.request.urlopen(request, timeout=60) as resp:
-            return json.loads(resp.read())
-
-
 def _duration(run: dict) -> float | None:
     start, end = run.get("queued_at") or run.get("start_date"), run.get("end_date")
     if not (start and end):
@@ -101,6 +85,7 @@ def run_dag_month(
 ) -> DagMonth:
     from rekap.dev.airflow_local import (
         AirflowProcess,
+        _api,
         airflow_env,
         api_token,
         free_port,
@@ -160,7 +145,8 @@ def run_dag_month(
             wait_for_health(
                 url, processes, timeout=300, components=("metadatabase", "scheduler", "dag_processor")
             )
-            api = _Api(url, api_token(url, ADMIN, password))
+            # a busy 2-core machine answers slowly while the month runs: 60 s, not the default 30
+            api = functools.partial(_api, url, api_token(url, ADMIN, password), timeout=60)
             deadline = time.monotonic() + 300
             while True:
                 try:

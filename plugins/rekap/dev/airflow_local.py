@@ -225,7 +225,9 @@ def api_token(base_url: str, user: str, password: str) -> str:
         return json.loads(resp.read())["access_token"]
 
 
-def _api(base_url: str, token: str, method: str, path: str, body: dict | None = None) -> dict:
+def _api(
+    base_url: str, token: str, method: str, path: str, body: dict | None = None, timeout: float = 30
+) -> dict:
     import json
     import urllib.request
 
@@ -235,7 +237,7 @@ def _api(base_url: str, token: str, method: str, path: str, body: dict | None = 
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         method=method,
     )
-    with urllib.request.urlopen(request, timeout=30) as resp:
+    with urllib.request.urlopen(request, timeout=timeout) as resp:
         return json.loads(resp.read())
 
 

@@ -262,15 +262,14 @@ def _triage(settings: Settings, districts: list[_District], now: datetime) -> No
     candidates: list[tuple[_District, Path, str]] = []
     contents: dict[Path, bytes] = {}
     budget = KEEP_BYTES_PER_CHUNK  # bytes kept for checking, beyond which files are read again
+    max_file_bytes = settings.limits().max_file_bytes
     for d in districts:
         for p in d.paths:
             path = Path(p)
             problem = _inbox_file_problem(path, d.code)
             if problem is None:
                 try:
-                    digest, content = read_and_hash(
-                        path, keep_up_to=min(budget, settings.limits().max_file_bytes)
-                    )
+                    digest, content = read_and_hash(path, keep_up_to=min(budget, max_file_bytes))
                 except OSError as exc:
                     problem = _unreadable(path, d.code, exc)
             if problem is not None:
