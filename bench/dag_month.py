@@ -87,6 +87,7 @@ def run_dag_month(
         AirflowProcess,
         _api,
         airflow_env,
+        api_server_env,
         api_token,
         free_port,
         migrate,
@@ -104,12 +105,7 @@ def run_dag_month(
     env = airflow_env(
         home,
         {
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            **api_server_env(port),
             # as `make airflow`: one LocalExecutor worker per core, one parsing process, and the
             # DAG files parsed once rather than every 30 s on a 2-core machine
             "AIRFLOW__CORE__PARALLELISM": str(cores),

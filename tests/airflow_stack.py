@@ -24,6 +24,7 @@ import pytest
 from rekap.dev.airflow_local import (
     AirflowProcess,
     airflow_env,
+    api_server_env,
     free_port,
     migrate,
     secrets_env,
@@ -175,18 +176,13 @@ class AirflowStack:
             "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{self.redis_db}",
             "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + backend.render_as_string(hide_password=False),
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
+            **api_server_env(self.port),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",  # the test unpauses them
             "AIRFLOW__CORE__HOSTNAME_CALLABLE": "airflow_hostname.hostname_from_env",
             # the hostname callable is a test helper (tests/airflow_hostname.py), not runtime code
             "PYTHONPATH": os.pathsep.join(p for p in (str(TESTS_DIR), os.environ.get("PYTHONPATH")) if p),
-            "AIRFLOW__API__PORT": str(self.port),
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__API__EXPOSE_CONFIG": "False",
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
             # two cores: parse the two DAG files once, not every 30 seconds
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
             "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",

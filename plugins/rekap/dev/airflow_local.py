@@ -90,6 +90,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def api_server_env(port: int) -> dict[str, str]:
+    """One API server on 127.0.0.1:``port``, which the tasks call back (the execution API),
+    and free ports for the worker's and the triggerer's log servers: what every local stack
+    (``make airflow``, the bench, the test stacks) sets."""
+    return {
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+    }
+
+
 def simple_auth_env(home: Path, users: dict[str, str]) -> dict[str, str]:
     """Settings of Airflow's simple auth manager with known admin logins: ``users`` maps a
     user name to its password (written to the passwords file the auth manager reads)."""

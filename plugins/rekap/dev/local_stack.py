@@ -25,6 +25,7 @@ from rekap.dev.airflow_local import (
     PROJECT_ROOT,
     AirflowProcess,
     airflow_env,
+    api_server_env,
     free_port,
     migrate,
     secrets_env,
@@ -84,12 +85,7 @@ def prepare(base: Path, port: int, cores: int | None = None) -> tuple[dict[str, 
     base_url = f"http://127.0.0.1:{port}"
     zone = load_registry().province_timezone(DEMO_PROVINCE).key
     extra = {
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+        **api_server_env(port),
         "REKAP_SHARED_ROOT": str(shared),
         "REKAP_WAREHOUSE_URL": f"sqlite:///{base / 'warehouse.sqlite'}",
         "REKAP_PROVINCE": DEMO_PROVINCE,
