@@ -163,18 +163,11 @@ def test_small_chunks_and_one_big_chunk_load_the_same_warehouse(tmp_path, monkey
     assert "archive/3601" in {s[7] for s in big["submissions"]}
 
 
-def test_a_drive_problem_in_one_district_of_a_chunk_stops_only_that_district(tmp_path):
-    root = set_up_drive(tmp_path / "drive")
-    for code in ("3601", "3602", "3603"):
-        write_report(root / f"inbox/{code}/Laporan_{code}.xlsx", district=code)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    shutil.rmtree(root / "feedback/3602")
-    (root / "feedback/3602").symlink_to(elsewhere)  # never written through
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+def _banten(tmp_path: Path, root: Path) -> Settings:
+    """Banten's deployment on ``root`` with a fresh SQLite warehouse."""
     from conftest import upgraded
 
-    upgraded(url)
+    url = upgraded(f"sqlite:///{tmp_path / 'w.sqlite'}")
     settings = Settings.from_mapping(
         {
             "REKAP_SHARED_ROOT": str(root),
@@ -183,6 +176,18 @@ def test_a_drive_problem_in_one_district_of_a_chunk_stops_only_that_district(tmp
             "REKAP_STABLE_SECONDS": "0",
         }
     )
+    return settings
+
+
+def test_a_drive_problem_in_one_district_of_a_chunk_stops_only_that_district(tmp_path):
+    root = set_up_drive(tmp_path / "drive")
+    for code in ("3601", "3602", "3603"):
+        write_report(root / f"inbox/{code}/Laporan_{code}.xlsx", district=code)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(root / "feedback/3602")
+    (root / "feedback/3602").symlink_to(elsewhere)  # never written through
+    settings = _banten(tmp_path, root)
     summary = ingest(settings, run_id="t", now=NOW)
     by_code = {f["district_code"]: f for f in summary["files"]}
     for code in ("3601", "3603"):  # processed: checked, fed back and moved out of the inbox
@@ -210,18 +215,8 @@ def test_a_file_gone_between_its_check_and_the_commit_is_flagged_and_the_chunk_l
         return result
 
     monkeypatch.setattr(check, "check_files", check_then_move)
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-    from conftest import upgraded
-
-    upgraded(url)
-    settings = Settings.from_mapping(
-        {
-            "REKAP_SHARED_ROOT": str(root),
-            "REKAP_WAREHOUSE_URL": url,
-            "REKAP_PROVINCE": "36",
-            "REKAP_STABLE_SECONDS": "0",
-        }
-    )
+    settings = _banten(tmp_path, root)
+    url = settings.warehouse_url
     summary = ingest(settings, run_id="t", now=NOW)
     by_code = {f["district_code"]: f["outcome"] for f in summary["files"]}
     assert by_code["3602"] == "gone"
@@ -272,18 +267,8 @@ def test_the_intake_loads_the_bytes_it_hashed(tmp_path, monkeypatch):
         return result
 
     monkeypatch.setattr(flow, "read_and_hash", hash_then_save_again)
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
-    from conftest import upgraded
-
-    upgraded(url)
-    settings = Settings.from_mapping(
-        {
-            "REKAP_SHARED_ROOT": str(root),
-            "REKAP_WAREHOUSE_URL": url,
-            "REKAP_PROVINCE": "36",
-            "REKAP_STABLE_SECONDS": "0",
-        }
-    )
+    settings = _banten(tmp_path, root)
+    url = settings.warehouse_url
     ingest(settings, run_id="t", now=NOW)
     with engine_for(url).connect() as conn:
         (sha,) = conn.execute(text("SELECT sha256 FROM submissions")).one()

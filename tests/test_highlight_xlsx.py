@@ -55,6 +55,14 @@ def both_ways(tmp_path: Path, source: Path, notes) -> tuple[Path, Path]:
     return direct, by_openpyxl
 
 
+def _rewrite(source: Path, target: Path, change) -> Path:
+    """A copy of ``source`` with ``change(name, data)`` applied to every member."""
+    with zipfile.ZipFile(source) as a, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as b:
+        for name in a.namelist():
+            b.writestr(name, change(name, a.read(name)))
+    return target
+
+
 def issues_report(tmp_path, banten, now):
     """Title rows, reordered columns and an empty required cell the file does not contain."""
     headers = ["Tanggal", "No", "Jenis Pleno", "Nomor Berita Acara", "Jumlah Hadir", "Agenda", "Keputusan",
@@ -169,28 +177,19 @@ def test_what_the_direct_edit_does_not_cover_goes_through_openpyxl(tmp_path, ban
 def test_a_prefixed_sheet_is_left_to_openpyxl(tmp_path, banten, now):
     """Some writers spell the main namespace with a prefix (``<x:c>``): not byte-edited."""
     source, report = issues_report(tmp_path, banten, now)
-    prefixed = tmp_path / "prefixed.xlsx"
-    with zipfile.ZipFile(source) as a, zipfile.ZipFile(prefixed, "w") as b:
-        for name in a.namelist():
-            data = a.read(name)
-            if name == "xl/worksheets/sheet2.xml":
-                data = data.replace(b'<worksheet xmlns="', b'<x:worksheet xmlns:x="').replace(
-                    b"</worksheet>", b"</x:worksheet>"
-                )
-                data = re.sub(rb"<(/?)(?!x:)([a-zA-Z]+)", rb"<\1x:\2", data)
-            b.writestr(name, data)
+
+    def prefix(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet2.xml":
+            return data
+        data = data.replace(b'<worksheet xmlns="', b'<x:worksheet xmlns:x="')
+        data = data.replace(b"</worksheet>", b"</x:worksheet>")
+        return re.sub(rb"<(/?)(?!x:)([a-zA-Z]+)", rb"<\1x:\2", data)
+
+    prefixed = _rewrite(source, tmp_path / "prefixed.xlsx", prefix)
     assert load_workbook(prefixed)["Pleno"]["B4"].value == 1  # still a workbook openpyxl reads
     assert not mark_cells(
         prefixed, tmp_path / "d.xlsx", highlight_notes(report), HIGHLIGHT, highlight_comment
     )
-
-
-def _rewrite(source: Path, target: Path, change) -> Path:
-    """A copy of ``source`` with ``change(name, data)`` applied to every member."""
-    with zipfile.ZipFile(source) as a, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as b:
-        for name in a.namelist():
-            b.writestr(name, change(name, a.read(name)))
-    return target
 
 
 @pytest.mark.parametrize(

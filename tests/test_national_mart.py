@@ -215,15 +215,7 @@ def test_a_national_run_records_each_provinces_period_check_from_the_second_proc
     settings = Settings.from_env()
     ingest(settings)
     assert main(["consolidate", "--period", "2026-B1"]) == 0
-    recorded = _rows(
-        warehouse_url,
-        "SELECT d.run_id, d.expectation, d.column_name, d.rule, d.success, d.element_count,"
-        " d.unexpected_count, d.details, r.status FROM dq_results d JOIN runs r ON r.run_id = d.run_id"
-        " WHERE d.suite = 'period_completeness' AND d.scope = '2026-B1'",
-    )
-    by_province = {}
-    for row in recorded:
-        by_province.setdefault(row["run_id"].rsplit("__", 1)[1], []).append(row)
+    by_province = _period_check_rows(warehouse_url)
     assert sorted(by_province) == ["36", "74", "91"]  # one run per province, each its own
     for code, rows in by_province.items():
         one = settings.for_province(code)
@@ -254,15 +246,18 @@ def _consolidate_in_worker(period_id: str) -> tuple[list[str], list[str]]:
     return [r.report_path.name for r in served.provinces], warnings
 
 
-def _period_check_rows(url: str) -> dict[str, list[tuple]]:
+def _period_check_rows(url: str) -> dict[str, list[dict]]:
+    """The recorded period-check results of 2026-B1 by province (the end of each run id), each
+    with its run's status."""
     rows = _rows(
         url,
-        "SELECT run_id, expectation, success, element_count, unexpected_count, details FROM dq_results"
-        " WHERE suite = 'period_completeness' AND scope = '2026-B1'",
+        "SELECT d.run_id, d.expectation, d.column_name, d.rule, d.success, d.element_count,"
+        " d.unexpected_count, d.details, r.status FROM dq_results d JOIN runs r ON r.run_id = d.run_id"
+        " WHERE d.suite = 'period_completeness' AND d.scope = '2026-B1'",
     )
-    by_province: dict[str, list[tuple]] = {}
+    by_province: dict[str, list[dict]] = {}
     for r in rows:
-        by_province.setdefault(r["run_id"].rsplit("__", 1)[1], []).append(tuple(list(r.values())[1:]))
+        by_province.setdefault(r.pop("run_id").rsplit("__", 1)[1], []).append(r)
     return by_province
 
 
@@ -294,11 +289,15 @@ def test_when_the_second_process_fails_the_check_runs_in_this_one(
     fill(root)
     ingest(Settings.from_env())
     assert main(["consolidate", "--period", "2026-B1"]) == 0
-    normal = {code: sorted(rows) for code, rows in _period_check_rows(warehouse_url).items()}
+    normal = {
+        code: sorted(tuple(r.values()) for r in rows)
+        for code, rows in _period_check_rows(warehouse_url).items()
+    }
     with engine_for(warehouse_url).begin() as conn:
         conn.execute(text("DELETE FROM dq_results WHERE suite = 'period_completeness'"))
     monkeypatch.setattr(consolidate.PeriodCheck, "_CODE", "import sys; sys.exit('broken interpreter')")
     with caplog.at_level("WARNING", logger="rekap.consolidation.consolidate"):
         assert main(["consolidate", "--period", "2026-B1"]) == 0
     assert "broken interpreter" in caplog.text and "checking in this one" in caplog.text
-    assert {code: sorted(rows) for code, rows in _period_check_rows(warehouse_url).items()} == normal
+    again = _period_check_rows(warehouse_url)
+    assert {code: sorted(tuple(r.values()) for r in rows) for code, rows in again.items()} == normal
