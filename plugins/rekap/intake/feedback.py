@@ -29,7 +29,7 @@ from openpyxl.styles import Alignment, PatternFill
 
 from rekap import sheets
 from rekap.intake.files import read_and_hash
-from rekap.intake.highlight_xlsx import mark_cells
+from rekap.intake.highlight_xlsx import above, mark_cells
 from rekap.intake.small_xlsx import Book, Sheet, Style
 from rekap.periods import next_month, report_deadline, week_monday, weeks_of_month
 from rekap.registry import District
@@ -561,7 +561,7 @@ def _highlight_with_openpyxl(source: IO[bytes], path: Path, notes: dict[tuple[st
         cell = _top_left(wb[name], address)
         cell.fill = HIGHLIGHT
         if cell.comment is not None:  # keep what the district (or the previous note) wrote there
-            text = f"{text}\n---\n{cell.comment.text}"
+            text = above(text, cell.comment.text)
         cell.comment = highlight_comment(text)
     wb.save(path)
     return path

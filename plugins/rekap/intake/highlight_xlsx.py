@@ -59,6 +59,12 @@ _FILL_ID = re.compile(rb'\sfillId="[0-9]+"')
 _APPLY_FILL = re.compile(rb'\sapplyFill="[^"]*"')
 
 
+def above(note: str, earlier: str) -> str:
+    """Two comments on one cell (two problems in one merged range, or the district's own
+    comment): the newer first, the earlier kept below a rule. Both writers use it."""
+    return f"{note}\n---\n{earlier}"
+
+
 class NotCovered(Exception):
     """What the direct edit does not handle; the caller uses openpyxl instead."""
 
@@ -137,7 +143,7 @@ def _edit(
         rels = archive.read(rels_part) if rels_part in names else None
         if rels is not None and (COMMENTS_TYPE.encode() in rels or VML_TYPE.encode() in rels):
             raise NotCovered("the sheet has comments or a VML drawing already")
-        marked = sheet.mark({address: text for address, text in cell_notes.items()}, styles)
+        marked = sheet.mark(cell_notes, styles)
         comments_part, vml_part = _free_names(taken)
         taken |= {comments_part.lower(), vml_part.lower()}
         vml_block += 1
@@ -268,7 +274,7 @@ class _Sheet:
         marked: dict[str, str] = {}
         for address, text in notes.items():
             cell = self.top_left(address)
-            marked[cell] = f"{text}\n---\n{marked[cell]}" if cell in marked else text
+            marked[cell] = above(text, marked[cell]) if cell in marked else text
         missing: dict[int, list[tuple[int, str]]] = {}
         for cell in marked:
             at = self.cells.get(cell)
