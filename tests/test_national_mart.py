@@ -171,9 +171,14 @@ def test_several_provinces_get_one_row_each(tmp_path, warehouse_url, monkeypatch
 def test_the_period_check_of_all_provinces_at_once_equals_each_province_alone(
     tmp_path, warehouse_url, monkeypatch
 ):
-    """served_period_quality runs the period-completeness suite once for every served
+    """period_quality_by_province runs the period-completeness suite once for every served
     province; each province's answer is what checking its own readiness rows gives."""
-    from rekap.consolidation.consolidate import period_quality, readiness_rows, served_period_quality
+    from rekap.consolidation.consolidate import (
+        period_check_input,
+        period_quality,
+        period_quality_by_province,
+        readiness_rows,
+    )
     from rekap.periods import parse_period
     from rekap.warehouse import transaction
 
@@ -182,7 +187,9 @@ def test_the_period_check_of_all_provinces_at_once_equals_each_province_alone(
     settings = Settings.from_env()
     ingest(settings)
     period = parse_period("2026-B1")
-    together = served_period_quality(settings, period)
+    with transaction(settings.warehouse_url) as conn:
+        served = readiness_rows(conn, settings, period)
+    together = period_quality_by_province(*period_check_input(settings, served))
     assert sorted(together) == ["36", "74", "91"]
     for code in ("36", "74", "91"):
         one = settings.for_province(code)

@@ -160,23 +160,17 @@ def period_quality(rows: list[dict[str, Any]]):
     """The period-completeness GX suite over the readiness rows."""
     from rekap.report.validation import run_suite
 
-    frame = [{k: r[k] for k in ("district_code", "year", "month", "received")} for r in rows]
-    return run_suite("period_completeness", frame, ["district_code", "year", "month"])
+    return run_suite("period_completeness", _check_frame(rows), ["district_code", "year", "month"])
 
 
-def served_period_quality(settings: Settings, period: Period) -> dict[str, Any]:
-    """``period_quality`` of every served province in one GX run (GX's fixed cost paid once
-    per period, not 38 times), per province code."""
-    with transaction(settings.warehouse_url) as conn:
-        rows = readiness_rows(conn, settings, period)
-    return period_quality_by_province(*_quality_input(settings, rows))
+def period_check_input(settings: Settings, rows: list[dict[str, Any]]) -> tuple[list[dict], dict[str, str]]:
+    """What the check of several provinces needs, plain enough to send to another process: the
+    readiness rows' columns the suite reads and each district's province."""
+    return _check_frame(rows), {d.district_code: d.province_code for d in settings.registry.districts}
 
 
-def _quality_input(settings: Settings, rows: list[dict[str, Any]]) -> tuple[list[dict], dict[str, str]]:
-    """What the check needs, plain enough to send to another process: the readiness rows'
-    columns the suite reads and each district's province."""
-    frame = [{k: r[k] for k in ("district_code", "year", "month", "received")} for r in rows]
-    return frame, {d.district_code: d.province_code for d in settings.registry.districts}
+def _check_frame(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: r[k] for k in ("district_code", "year", "month", "received")} for r in rows]
 
 
 def period_quality_by_province(frame: list[dict[str, Any]], province_of: dict[str, str]) -> dict[str, Any]:
@@ -226,7 +220,7 @@ class PeriodCheck:
 
         with transaction(settings.warehouse_url) as conn:
             rows = readiness_rows(conn, settings, period)
-        self._input = _quality_input(settings, rows)
+        self._input = period_check_input(settings, rows)
         self._folder = tempfile.TemporaryDirectory(prefix="rekap-period-check-")
         folder = Path(self._folder.name)
         self._out, self._log = folder / "answer.pickle", folder / "stderr.txt"
